@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# syscfi: one Makefile for the BPF objects, the shared library, the two CLIs,
+# the tests, the benchmarks and the demo.  `make V=1` shows the commands.
+
+OUT       ?= build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+VMLINUX_H ?= $(OUT)/vmlinux.h
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
+	      -Ilib -Ibpf -I$(OUT) $(EXTRA_CFLAGS)
+LDLIBS_LIB := -ljansson -lm
+LDLIBS_BPF := -lbpf -lelf -lz
+
+LIB_SRCS       := $(wildcard lib/*.c)
+EXTRACTOR_SRCS := $(wildcard extractor/*.c)
+LOADER_SRCS    := $(wildcard loader/*.c)
+BPF_SRCS       := $(wildcard bpf/*.bpf.c)
+UNIT_SRCS      := $(wildcard tests/unit/*.c)
+
+LIB_OBJS       := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+EXTRACTOR_OBJS := $(patsubst %.c,$(OUT)/%.o,$(EXTRACTOR_SRCS))
+LOADER_OBJS    := $(patsubst %.c,$(OUT)/%.o,$(LOADER_SRCS))
+BPF_OBJS       := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS          := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+UNIT_BINS      := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+LIBSYSCFI      := $(OUT)/libsyscfi.a
+DEPS_STAMP     := $(OUT)/.deps-ok
+
+.PHONY: all deps extract test unit install clean demo bench fuzz-smoke
+all: extractor/extractor loader/loader
+
+# make deps: install what building and testing need (Debian); every target
+# that needs them depends on the stamp, so a fresh machine needs no extra step
+deps:
+	$(Q)scripts/deps
+$(DEPS_STAMP): scripts/deps
+	$(Q)mkdir -p $(OUT)
+	$(Q)scripts/deps
+	$(Q)touch $@
+
+# Syscall tables, generated from the system's headers:
+#   echo '#include <asm/unistd_64.h>' | $(CC) -E -dM -   (and unistd_32.h)
+$(OUT)/syscall_names.h: scripts/gen-syscalls | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)CC="$(CC)" scripts/gen-syscalls > $@
+
+$(VMLINUX_H): | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/syscfi.h $(VMLINUX_H) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
+		-Wall -Werror -I$(OUT) -Ibpf -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/%.o: %.c $(OUT)/syscall_names.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the loader's objects include the skeletons
+$(LOADER_OBJS): $(SKELS)
+
+$(LIBSYSCFI): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+extractor/extractor: $(EXTRACTOR_OBJS) $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_LIB) -o $@
+
+loader/loader: $(LOADER_OBJS) $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_BPF) $(LDLIBS_LIB) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIBSYSCFI) $(OUT)/syscall_names.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBSYSCFI) $(LDLIBS_LIB) -o $@
+
+unit: $(UNIT_BINS)
+
+extract: extractor/extractor
+	extractor/extractor -o res res/*.syscall
+
+# make test: every suite, then one line "N passed, N failed, N skipped"
+test: all unit
+	$(Q)scripts/run-tests
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 extractor/extractor $(DESTDIR)$(PREFIX)/bin/syscfi-extractor
+	install -m 0755 loader/loader $(DESTDIR)$(PREFIX)/bin/syscfi-loader
+
+clean:
+	rm -rf $(OUT) extractor/extractor loader/loader
+
+-include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * syscfi.h - the one header shared by the BPF program and user space.
+ *
+ * Only fixed-width types, constants, layouts and the integer score
+ * arithmetic live here, so the kernel and the offline replay compile the
+ * very same code and agree to the bit (design.md, "same verdict and the
+ * same score").  Nothing here may use floats, libc or kernel headers.
+ */
+#ifndef SYSCFI_H
+#define SYSCFI_H
+
+#ifdef __BPF__
+/* vmlinux.h is included by the .bpf.c before us and defines __u8.. __u64 */
+#define SC_INLINE static __always_inline
+#else
+#include <linux/types.h>
+#define SC_INLINE static inline
+#endif
+
+/* ---- alphabet ---------------------------------------------------------- */
+
+#define SC_NR_MAX	512		/* native syscalls are 0..511 */
+#define SC_START	512		/* sentinel: start of a task */
+#define SC_UNKNOWN	513		/* sentinel: start not observed */
+#define SC_ANY		1023		/* wildcard in back-off keys */
+#define SC_SYM_BITS	10		/* a, b, x each fit in 10 bits */
+#define SC_SYM_MASK	((1u << SC_SYM_BITS) - 1)
+
+#define SC_PROFILE_BITS	16
+#define SC_PROFILES_MAX	((1u << SC_PROFILE_BITS) - 1)	/* id 0 is never used */
+#define SC_COMM_LEN	16		/* TASK_COMM_LEN */
+#define SC_WINDOW_MAX	64		/* power of two; ring buffer of costs */
+#define SC_WINDOW_DEFAULT 32
+
+/* ---- transition table ---------------------------------------------------
+ * One open-addressed table (a BPF array of __u64 slots) holds every loaded
+ * profile.  A slot packs:
+ *   bit 0       occupied
+ *   bit 1       known transition (0: a back-off entry, used only for cost)
+ *   bits 2..17  cost of the transition, 1/256 bit units (u16)
+ *   bits 18..63 key = profile(16) | a(10) | b(10) | x(10)
+ * Lookups probe linearly from sc_hash(key) for at most SC_PROBE_MAX slots;
+ * the loader sizes the table so that every key is found within that bound.
+ * Back-off entries: (SC_ANY, b, x) bigram cost and (SC_ANY, SC_ANY, x)
+ * unigram cost; a depth-1 profile's known transitions are (SC_ANY, b, x).
+ */
+#define SC_SLOT_USED	1ull
+#define SC_SLOT_KNOWN	2ull
+#define SC_SLOT_COST_SHIFT 2
+#define SC_SLOT_KEY_SHIFT 18
+#define SC_PROBE_MAX	32
+#define SC_TABLE_BITS_MIN 6
+#define SC_TABLE_BITS_MAX 26		/* 64M slots, 512 MiB */
+
+SC_INLINE __u64 sc_key(__u32 profile, __u32 a, __u32 b, __u32 x)
+{
+	return ((__u64)(profile & 0xffff) << 30) |
+	       ((__u64)(a & SC_SYM_MASK) << 20) |
+	       ((__u64)(b & SC_SYM_MASK) << 10) | (x & SC_SYM_MASK);
+}
+
+/* Fibonacci hashing: the top bits of key * 2^64/phi spread sequential keys */
+SC_INLINE __u32 sc_hash(__u64 key, __u32 bits)
+{
+	return (__u32)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+SC_INLINE __u64 sc_slot(__u64 key, __u16 cost, int known)
+{
+	return (key << SC_SLOT_KEY_SHIFT) |
+	       ((__u64)cost << SC_SLOT_COST_SHIFT) |
+	       (known ? SC_SLOT_KNOWN : 0) | SC_SLOT_USED;
+}
+
+SC_INLINE __u64 sc_slot_key(__u64 slot) { return slot >> SC_SLOT_KEY_SHIFT; }
+SC_INLINE __u16 sc_slot_cost(__u64 slot)
+{
+	return (__u16)(slot >> SC_SLOT_COST_SHIFT);
+}
+
+/* ---- costs and the score --------------------------------------------------
+ * Cost of a syscall = -log2 P in 1/256 bit (u16, capped).  The loader
+ * precomputes costs; the kernel only adds integers.  Score = sum of the
+ * last W costs; alert when a full window's sum exceeds threshold * W.
+ */
+#define SC_COST_ONE	256		/* 1 bit */
+#define SC_COST_CAP	0xffff
+
+struct sc_score {
+	__u32 sum;		/* sum of ring[0..fill) */
+	__u16 pos;		/* next slot to overwrite */
+	__u16 fill;		/* valid entries, <= window */
+	__u8 above;		/* window mean above threshold (edge trigger) */
+	__u8 pad[3];
+	__u16 ring[SC_WINDOW_MAX];
+};
+
+/*
+ * Push one cost into a window of `window` (1..SC_WINDOW_MAX) entries.
+ * Returns 1 exactly when a full window's sum goes from <= thr_sum to
+ * > thr_sum (thr_sum = threshold in 1/256 bit * window; 0 = no threshold).
+ */
+SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, __u32 window,
+			    __u32 thr_sum)
+{
+	__u32 pos = s->pos & (SC_WINDOW_MAX - 1);
+	int fire = 0;
+
+	if (window == 0 || window > SC_WINDOW_MAX)
+		window = SC_WINDOW_DEFAULT;
+	if (s->fill >= window)
+		s->sum -= s->ring[pos];
+	else
+		s->fill++;
+	s->ring[pos] = cost;
+	s->sum += cost;
+	pos++;
+	s->pos = pos >= window ? 0 : pos;
+	if (thr_sum && s->fill >= window) {
+		if (s->sum > thr_sum) {
+			fire = !s->above;
+			s->above = 1;
+		} else {
+			s->above = 0;
+		}
+	}
+	return fire;
+}
+
+/* ---- per-profile settings (array map indexed by profile id) ------------- */
+
+#define SC_PF_DEPTH1	1u		/* profile checks b -> x only */
+
+struct sc_profile_info {
+	__u32 flags;		/* SC_PF_* */
+	__u32 window;		/* 1..SC_WINDOW_MAX */
+	__u32 thr_sum;		/* threshold * window, 1/256 bit; 0 = none */
+	__u16 unseen_cost;	/* cost when no back-off entry matches */
+	__u16 pad;
+};
+
+/* per-profile counters (per-CPU array indexed by profile id) */
+struct sc_profile_stats {
+	__u64 tasks;		/* tasks bound (exec, fork, --existing) */
+	__u64 syscalls;		/* syscalls checked */
+	__u64 violations;
+	__u64 kills;
+	__u64 dropped;		/* events not sent: rate limit or ring full */
+};
+
+/* key of the exe binding map: the executable's device and inode */
+struct sc_exe_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* ---- events -------------------------------------------------------------- */
+
+enum sc_event_kind {
+	SC_EV_UNSEEN_TRANSITION = 1,
+	SC_EV_ANOMALY_SCORE,
+	SC_EV_EXEC_UNPROFILED,
+	SC_EV_COMPAT_SYSCALL,
+	SC_EV_UNKNOWN_SYSCALL,
+};
+
+#define SC_ARG_LEN	128
+
+struct sc_event {
+	__u64 ktime_ns;		/* bpf_ktime_get_boot_ns() */
+	__u64 cgroup;		/* cgroup v2 id */
+	__u64 nsyscalls;	/* syscalls this task made under its profile */
+	__u32 kind;		/* enum sc_event_kind */
+	__u32 killed;		/* SIGKILL sent */
+	__u32 pid, tid, ppid, uid;
+	__u32 profile;		/* profile id */
+	__u32 score_sum;	/* window sum, 1/256 bit */
+	__u32 score_fill;	/* entries in the window */
+	__u32 dropped;		/* this task's events dropped before this one */
+	__s64 nr;		/* raw syscall number (compat/unknown) */
+	__u16 a, b, x;		/* the transition (a, b) -> x */
+	__u16 pad;
+	char comm[SC_COMM_LEN];
+	char arg[SC_ARG_LEN];	/* path or ip:port, where readable */
+};
+
+#endif /* SYSCFI_H */

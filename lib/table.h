@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The compiled transition table: the exact array of slots the loader puts
+ * in the BPF map (layout in bpf/syscfi.h), and a lookup that mirrors the
+ * BPF program's, so the offline replay checks and scores with the same
+ * table the kernel uses.
+ */
+#ifndef SC_TABLE_H
+#define SC_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "profile.h"
+#include "syscfi.h"
+
+struct sc_table {
+	uint64_t *slots;		/* 1 << bits entries */
+	uint32_t bits;
+	size_t used;
+	struct sc_profile_info *info;	/* indexed by profile id, [0] unused */
+	uint32_t nprofiles;
+};
+
+/*
+ * Compile a profile set: profile i of the set gets id i + 1.  Costs come
+ * from the scoring model (score.h); thresholds from the profile unless
+ * threshold_override >= 0.  Grows the table until every key is reachable
+ * within SC_PROBE_MAX probes.  Returns 0 or -1 with err filled.
+ */
+int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
+		   double threshold_override, char *err, size_t errlen);
+void sc_table_free(struct sc_table *t);
+
+/* slot holding key, or 0; the same probe sequence as the BPF program */
+uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key);
+
+/*
+ * Check one transition for profile id: returns 1 if known, 0 if unseen;
+ * *cost gets the transition's cost (back-off cost when unseen), exactly
+ * as the kernel computes it.
+ */
+int sc_table_check(const struct sc_table *t, uint32_t profile, unsigned a,
+		   unsigned b, unsigned x, uint16_t *cost);
+
+#endif
