@@ -44,7 +44,7 @@ UNIT_BINS      := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 LIBSYSCFI      := $(OUT)/libsyscfi.a
 DEPS_STAMP     := $(OUT)/.deps-ok
 
-.PHONY: all deps extract test unit install clean demo bench fuzz-smoke
+.PHONY: all deps extract test unit install clean demo bench fuzz-smoke examples
 all: extractor/extractor loader/loader
 
 # make deps: install what building and testing need (Debian); every target
@@ -108,7 +108,7 @@ extract: extractor/extractor
 	extractor/extractor -o res res/*.syscall
 
 # make test: every suite, then one line "N passed, N failed, N skipped"
-test: all unit
+test: all unit examples
 	$(Q)scripts/run-tests
 
 install: all
@@ -120,3 +120,12 @@ clean:
 	rm -rf $(OUT) extractor/extractor loader/loader
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
+
+# sample programs the demo, res/ and the tests record and enforce
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLE_BINS := $(patsubst examples/%.c,$(OUT)/examples/%,$(EXAMPLE_SRCS))
+examples: $(EXAMPLE_BINS)
+$(OUT)/examples/%: examples/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -pthread $< -o $@
