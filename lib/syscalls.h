@@ -17,11 +17,18 @@ const char *sc_arch_name(int arch);
  */
 int sc_syscall_nr(int arch, const char *name);
 int sc_syscall_nr_n(int arch, const char *name, unsigned len);
+/*
+ * Value of strace's raw form "syscall_0x1b6" (any size, up to 8 hex
+ * digits), or -1 if name is not in that form.  sc_syscall_nr_n only accepts
+ * raw numbers below SC_NR_MAX; this lets a parser see larger ones
+ * (unknown-syscall violations).
+ */
+long sc_syscall_raw_nr(const char *name, unsigned len);
 
 /*
  * Name of a number (including the sentinels).  Numbers without a name in
- * the table come back in strace's form "syscall_0x1b6", in a static buffer
- * per call site (thread-unsafe; copy it if you keep it).  NULL if nr < 0 or
+ * the table come back in strace's form "syscall_0x1b6" (a static string
+ * that stays valid: the pointer may be kept).  NULL if nr < 0 or
  * nr >= SC_NR_MAX and not a sentinel.
  */
 const char *sc_syscall_name(int arch, int nr);
