@@ -1,0 +1,1000 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Profiles in memory (a hash of transition counts) and in files (the
+ * stable JSON of design.md section 4).  Reading is strict: a profile set
+ * loads whole or not at all, and every refusal names file:line:column.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "syscalls.h"
+#include "syscfi.h"
+
+#define EMPTY_A		0xffff	/* marks a free slot: symbols are < 1024 */
+
+/* ---- the transition hash ------------------------------------------------ */
+
+static size_t trans_hash(unsigned a, unsigned b, unsigned x)
+{
+	uint64_t k = ((uint64_t)a << 20) | ((uint64_t)b << 10) | x;
+
+	return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+static struct sc_trans *trans_find(const struct sc_profile *p, unsigned a,
+				   unsigned b, unsigned x)
+{
+	size_t mask = p->nslots - 1, i;
+
+	if (!p->nslots)
+		return NULL;
+	for (i = trans_hash(a, b, x) & mask;; i = (i + 1) & mask) {
+		struct sc_trans *t = &p->slots[i];
+
+		if (t->a == EMPTY_A)
+			return NULL;
+		if (t->a == a && t->b == b && t->x == x)
+			return t;
+	}
+}
+
+static int trans_grow(struct sc_profile *p)
+{
+	size_t n = p->nslots ? p->nslots * 2 : 64;
+	struct sc_trans *s = malloc(n * sizeof(*s));
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		s[i].a = EMPTY_A;
+	for (size_t i = 0; i < p->nslots; i++) {
+		struct sc_trans *o = &p->slots[i];
+		size_t j;
+
+		if (o->a == EMPTY_A)
+			continue;
+		for (j = trans_hash(o->a, o->b, o->x) & (n - 1); s[j].a != EMPTY_A;
+		     j = (j + 1) & (n - 1))
+			;
+		s[j] = *o;
+	}
+	free(p->slots);
+	p->slots = s;
+	p->nslots = n;
+	return 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+struct sc_profile *sc_profile_new(const char *comm, int arch, int depth)
+{
+	struct sc_profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm ? comm : "");
+	p->arch = arch;
+	p->depth = depth;
+	p->window = SC_WINDOW_DEFAULT;
+	return p;
+}
+
+void sc_profile_free(struct sc_profile *p)
+{
+	if (!p)
+		return;
+	free(p->slots);
+	free(p->exe);
+	free(p->path);
+	free(p);
+}
+
+int sc_profile_add(struct sc_profile *p, unsigned a, unsigned b, unsigned x,
+		   uint64_t count)
+{
+	struct sc_trans *t;
+	size_t i, mask;
+
+	if (p->depth == 1)
+		a = SC_ANY;	/* depth 1 keeps (b, x) only */
+	t = trans_find(p, a, b, x);
+	if (t) {
+		t->count = sat_add(t->count, count);
+		return 0;
+	}
+	if ((p->ntrans + 1) * 2 > p->nslots && trans_grow(p))
+		return -1;
+	mask = p->nslots - 1;
+	for (i = trans_hash(a, b, x) & mask; p->slots[i].a != EMPTY_A;
+	     i = (i + 1) & mask)
+		;
+	p->slots[i] = (struct sc_trans){ .a = a, .b = b, .x = x, .count = count };
+	p->ntrans++;
+	return 0;
+}
+
+uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
+			  unsigned x)
+{
+	const struct sc_trans *t;
+
+	if (p->depth == 1)
+		a = SC_ANY;
+	t = trans_find(p, a, b, x);
+	return t ? t->count : 0;
+}
+
+/* ---- sorting by names ----------------------------------------------------- */
+
+struct named {
+	const char *na, *nb, *nx;
+	struct sc_trans t;
+};
+
+static const char *sym_name(int arch, unsigned nr)
+{
+	const char *s = nr == SC_ANY ? "" : sc_syscall_name(arch, (int)nr);
+
+	return s ? s : "";
+}
+
+static int named_cmp(const void *l, const void *r)
+{
+	const struct named *x = l, *y = r;
+	int c = strcmp(x->na, y->na);
+
+	if (!c)
+		c = strcmp(x->nb, y->nb);
+	if (!c)
+		c = strcmp(x->nx, y->nx);
+	return c;
+}
+
+struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n)
+{
+	struct named *v = malloc((p->ntrans ? p->ntrans : 1) * sizeof(*v));
+	struct sc_trans *out;
+	size_t k = 0;
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < p->nslots; i++) {
+		const struct sc_trans *t = &p->slots[i];
+
+		if (t->a == EMPTY_A)
+			continue;
+		v[k].na = sym_name(p->arch, t->a);
+		v[k].nb = sym_name(p->arch, t->b);
+		v[k].nx = sym_name(p->arch, t->x);
+		v[k++].t = *t;
+	}
+	/* keys are unique, so the order is total and the sort stable */
+	qsort(v, k, sizeof(*v), named_cmp);
+	out = malloc((k ? k : 1) * sizeof(*out));
+	if (out)
+		for (size_t i = 0; i < k; i++)
+			out[i] = v[i].t;
+	free(v);
+	*n = k;
+	return out;
+}
+
+int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src)
+{
+	if (strcmp(dst->comm, src->comm) || dst->arch != src->arch ||
+	    dst->depth != src->depth) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < src->nslots; i++) {
+		const struct sc_trans *t = &src->slots[i];
+
+		if (t->a != EMPTY_A && sc_profile_add(dst, t->a, t->b, t->x, t->count))
+			return -1;
+	}
+	dst->traces = sat_add(dst->traces, src->traces);
+	dst->tasks = sat_add(dst->tasks, src->tasks);
+	dst->syscalls = sat_add(dst->syscalls, src->syscalls);
+	if (!dst->exe && src->exe) {
+		dst->exe = strdup(src->exe);
+		if (!dst->exe)
+			return -1;
+	}
+	if (!dst->has_threshold && src->has_threshold) {
+		dst->has_threshold = true;
+		dst->threshold = src->threshold;
+	}
+	return 0;
+}
+
+/* ---- positions in the file text ------------------------------------------
+ * jansson reports positions only for syntax errors; for a semantic error we
+ * find the place ourselves: one pass over the text records where each key
+ * of the top-level object and each element of "transitions" begins.
+ */
+struct pos {
+	int line, col;
+};
+
+struct keypos {
+	char name[24];
+	struct pos at;
+};
+
+struct textmap {
+	struct pos obj;			/* the top-level '{' */
+	struct keypos keys[32];
+	int nkeys;
+	struct pos *elems;		/* elements of "transitions" */
+	size_t nelems, cap;
+};
+
+static void textmap_scan(struct textmap *m, const char *s, size_t len)
+{
+	struct pos cur = { 1, 0 }, str_at = { 1, 1 };
+	int depth = 0, in_str = 0, esc = 0, in_trans = 0, want_elem = 0;
+	size_t str_start = 0, str_len = 0;
+	int have_str = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->obj = (struct pos){ 1, 1 };
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\n') {
+			cur.line++;
+			cur.col = 0;
+			continue;
+		}
+		if ((c & 0xc0) != 0x80)	/* columns count characters */
+			cur.col++;
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"') {
+				in_str = 0;
+				str_len = i - str_start;
+				have_str = depth == 1;
+			}
+			continue;
+		}
+		if (isspace(c))
+			continue;
+		if (in_trans && depth == 2 && want_elem && c != ']' && c != ',') {
+			if (m->nelems == m->cap) {
+				size_t n = m->cap ? m->cap * 2 : 256;
+				struct pos *e = realloc(m->elems, n * sizeof(*e));
+
+				if (!e)
+					return;	/* positions are a nicety */
+				m->elems = e;
+				m->cap = n;
+			}
+			m->elems[m->nelems++] = cur;
+			want_elem = 0;
+		}
+		switch (c) {
+		case '"':
+			in_str = 1;
+			str_start = i + 1;
+			str_at = cur;
+			continue;	/* have_str is set when it closes */
+		case ':':
+			if (depth == 1 && have_str && m->nkeys < 32) {
+				struct keypos *k = &m->keys[m->nkeys++];
+				size_t n = str_len < sizeof(k->name) - 1 ?
+					   str_len : sizeof(k->name) - 1;
+
+				memcpy(k->name, s + str_start, n);
+				k->name[n] = 0;
+				k->at = str_at;
+				in_trans = !strcmp(k->name, "transitions");
+			}
+			break;
+		case '{':
+		case '[':
+			if (depth == 0 && c == '{')
+				m->obj = cur;
+			if (depth == 1 && c == '[' && in_trans)
+				want_elem = 1;
+			else if (depth == 1)
+				in_trans = 0;
+			depth++;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			if (depth < 2)
+				want_elem = 0;
+			if (depth == 1)
+				in_trans = 0;
+			break;
+		case ',':
+			if (in_trans && depth == 2)
+				want_elem = 1;
+			if (depth == 1)
+				in_trans = 0;
+			break;
+		}
+		have_str = 0;
+	}
+}
+
+static struct pos key_pos(const struct textmap *m, const char *key)
+{
+	for (int i = 0; i < m->nkeys; i++)
+		if (!strcmp(m->keys[i].name, key))
+			return m->keys[i].at;
+	return m->obj;
+}
+
+static struct pos elem_pos(const struct textmap *m, size_t i)
+{
+	return i < m->nelems ? m->elems[i] : key_pos(m, "transitions");
+}
+
+__attribute__((format(printf, 5, 6)))
+static void perr(char *err, size_t errlen, const char *file, struct pos at,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || !errlen)
+		return;
+	n = snprintf(err, errlen, "%s:%d:%d: ", file, at.line, at.col);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void ferr(char *err, size_t errlen, const char *file, const char *fmt,
+		 ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || !errlen)
+		return;
+	n = snprintf(err, errlen, "%s: ", file);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f) {
+		ferr(err, errlen, path, "%s", strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 65536;
+			char *b = realloc(buf, c + 1);
+
+			if (!b) {
+				ferr(err, errlen, path, "out of memory");
+				goto fail;
+			}
+			buf = b;
+			cap = c;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		ferr(err, errlen, path, "read error: %s", strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+static const char *const known_keys[] = {
+	"format", "version", "comm", "exe", "arch", "depth", "window",
+	"threshold", "stats", "transitions",
+};
+
+/* one row of "transitions": names by position, then the count */
+static int load_row(struct sc_profile *p, json_t *row, size_t i,
+		    const char *file, const struct textmap *m, char *err,
+		    size_t errlen)
+{
+	size_t want = p->depth == 1 ? 3 : 4, nnames = want - 1;
+	unsigned sym[3] = { SC_ANY, 0, 0 };	/* a, b, x */
+	unsigned *dstsym = p->depth == 1 ? &sym[1] : &sym[0];
+	struct pos at = elem_pos(m, i);
+	json_t *cnt;
+	json_int_t count;
+
+	if (!json_is_array(row) || json_array_size(row) != want) {
+		perr(err, errlen, file, at,
+		     "transition %zu: expected [%s, count] for a depth-%d profile",
+		     i + 1, p->depth == 1 ? "b, x" : "a, b, x", p->depth);
+		return -1;
+	}
+	for (size_t k = 0; k < nnames; k++) {
+		json_t *v = json_array_get(row, k);
+		const char *name;
+		int nr;
+
+		if (!json_is_string(v)) {
+			perr(err, errlen, file, at,
+			     "transition %zu: syscall names must be strings",
+			     i + 1);
+			return -1;
+		}
+		name = json_string_value(v);
+		nr = sc_syscall_nr_n(p->arch, name, (unsigned)json_string_length(v));
+		if (nr < 0 || strlen(name) != json_string_length(v)) {
+			perr(err, errlen, file, at,
+			     "transition %zu: unknown syscall name \"%s\" for %s",
+			     i + 1, name, sc_arch_name(p->arch));
+			return -1;
+		}
+		if (nr == SC_UNKNOWN) {
+			perr(err, errlen, file, at,
+			     "transition %zu: UNKNOWN states are never learned",
+			     i + 1);
+			return -1;
+		}
+		if (nr == SC_START && k == nnames - 1) {
+			perr(err, errlen, file, at,
+			     "transition %zu: START cannot be the syscall made",
+			     i + 1);
+			return -1;
+		}
+		dstsym[k] = (unsigned)nr;
+	}
+	cnt = json_array_get(row, nnames);
+	if (!json_is_integer(cnt) || (count = json_integer_value(cnt)) < 0) {
+		perr(err, errlen, file, at,
+		     "transition %zu: count must be a non-negative integer",
+		     i + 1);
+		return -1;
+	}
+	if (trans_find(p, sym[0], sym[1], sym[2])) {
+		perr(err, errlen, file, at, "transition %zu: duplicate transition",
+		     i + 1);
+		return -1;
+	}
+	if (sc_profile_add(p, sym[0], sym[1], sym[2], (uint64_t)count)) {
+		perr(err, errlen, file, at, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int get_uint(json_t *root, const char *key, bool required,
+		    json_int_t lo, json_int_t hi, json_int_t *out,
+		    const char *file, const struct textmap *m, char *err,
+		    size_t errlen)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!v) {
+		if (required)
+			perr(err, errlen, file, m->obj, "missing \"%s\"", key);
+		return required ? -1 : 1;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi) {
+		perr(err, errlen, file, key_pos(m, key),
+		     "\"%s\" must be an integer in %lld..%lld", key,
+		     (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int load_stats(struct sc_profile *p, json_t *stats, const char *file,
+		      const struct textmap *m, char *err, size_t errlen)
+{
+	static const char *const names[] = { "traces", "tasks", "syscalls" };
+	uint64_t *dst[] = { &p->traces, &p->tasks, &p->syscalls };
+	struct pos at = key_pos(m, "stats");
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(stats)) {
+		perr(err, errlen, file, at, "\"stats\" must be an object");
+		return -1;
+	}
+	json_object_foreach(stats, key, v) {
+		size_t k;
+
+		for (k = 0; k < 3; k++)
+			if (!strcmp(key, names[k]))
+				break;
+		if (k == 3) {
+			perr(err, errlen, file, at, "unknown key \"stats.%s\"", key);
+			return -1;
+		}
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			perr(err, errlen, file, at,
+			     "\"stats.%s\" must be a non-negative integer", key);
+			return -1;
+		}
+		*dst[k] = (uint64_t)json_integer_value(v);
+	}
+	return 0;
+}
+
+static struct sc_profile *profile_from_json(json_t *root, const char *file,
+					    const struct textmap *m, char *err,
+					    size_t errlen)
+{
+	struct sc_profile *p = NULL;
+	json_t *v, *trans;
+	json_int_t version, depth, window = SC_WINDOW_DEFAULT;
+	const char *key, *comm;
+	int arch;
+	size_t i;
+
+	if (!json_is_object(root)) {
+		perr(err, errlen, file, m->obj, "a profile is a JSON object");
+		return NULL;
+	}
+	json_object_foreach(root, key, v) {
+		size_t k, nk = sizeof(known_keys) / sizeof(known_keys[0]);
+
+		for (k = 0; k < nk && strcmp(key, known_keys[k]); k++)
+			;
+		if (k == nk) {
+			perr(err, errlen, file, key_pos(m, key),
+			     "unknown key \"%s\"", key);
+			return NULL;
+		}
+	}
+	v = json_object_get(root, "format");
+	if (!v || !json_is_string(v) || strcmp(json_string_value(v), "syscfi-profile")) {
+		perr(err, errlen, file, v ? key_pos(m, "format") : m->obj,
+		     "\"format\" must be \"syscfi-profile\"");
+		return NULL;
+	}
+	if (get_uint(root, "version", true, 0, LLONG_MAX, &version, file, m,
+		     err, errlen) < 0)
+		return NULL;
+	if (version != 1) {
+		perr(err, errlen, file, key_pos(m, "version"),
+		     "unsupported version %lld (this build reads 1)",
+		     (long long)version);
+		return NULL;
+	}
+	v = json_object_get(root, "arch");
+	if (!v || !json_is_string(v) || (arch = sc_arch_parse(json_string_value(v))) < 0) {
+		perr(err, errlen, file, v ? key_pos(m, "arch") : m->obj,
+		     "\"arch\" must be \"x86_64\" or \"i386\"");
+		return NULL;
+	}
+	if (get_uint(root, "depth", true, 1, 2, &depth, file, m, err, errlen) < 0 ||
+	    get_uint(root, "window", false, 1, SC_WINDOW_MAX, &window, file, m,
+		     err, errlen) < 0)
+		return NULL;
+	v = json_object_get(root, "comm");
+	if (!v || !json_is_string(v) || !(comm = json_string_value(v))[0] ||
+	    json_string_length(v) > 15 || strlen(comm) != json_string_length(v)) {
+		perr(err, errlen, file, v ? key_pos(m, "comm") : m->obj,
+		     "\"comm\" must be a string of 1 to 15 bytes");
+		return NULL;
+	}
+	p = sc_profile_new(comm, arch, (int)depth);
+	if (!p) {
+		perr(err, errlen, file, m->obj, "out of memory");
+		return NULL;
+	}
+	p->window = (int)window;
+	v = json_object_get(root, "exe");
+	if (v) {
+		if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			perr(err, errlen, file, key_pos(m, "exe"),
+			     "\"exe\" must be an absolute path");
+			goto fail;
+		}
+		p->exe = strdup(json_string_value(v));
+		if (!p->exe) {
+			perr(err, errlen, file, m->obj, "out of memory");
+			goto fail;
+		}
+	}
+	v = json_object_get(root, "threshold");
+	if (v) {
+		if (!json_is_number(v) || json_number_value(v) < 0) {
+			perr(err, errlen, file, key_pos(m, "threshold"),
+			     "\"threshold\" must be a non-negative number of bits");
+			goto fail;
+		}
+		p->has_threshold = true;
+		p->threshold = json_number_value(v);
+	}
+	v = json_object_get(root, "stats");
+	if (v && load_stats(p, v, file, m, err, errlen))
+		goto fail;
+	trans = json_object_get(root, "transitions");
+	if (!trans || !json_is_array(trans)) {
+		perr(err, errlen, file, trans ? key_pos(m, "transitions") : m->obj,
+		     "\"transitions\" must be an array");
+		goto fail;
+	}
+	json_array_foreach(trans, i, v)
+		if (load_row(p, v, i, file, m, err, errlen))
+			goto fail;
+	return p;
+fail:
+	sc_profile_free(p);
+	return NULL;
+}
+
+struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
+{
+	struct sc_profile *p = NULL;
+	struct textmap m;
+	json_error_t je;
+	json_t *root;
+	size_t len;
+	char *text = read_file(path, &len, err, errlen);
+
+	if (!text)
+		return NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		perr(err, errlen, path, (struct pos){ je.line, je.column },
+		     "%s", je.text);
+		free(text);
+		return NULL;
+	}
+	textmap_scan(&m, text, len);
+	p = profile_from_json(root, path, &m, err, errlen);
+	if (p) {
+		p->path = strdup(path);
+		if (!p->path) {
+			ferr(err, errlen, path, "out of memory");
+			sc_profile_free(p);
+			p = NULL;
+		}
+	}
+	json_decref(root);
+	free(m.elems);
+	free(text);
+	return p;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+/* a JSON string literal for s (quotes included), or -1 */
+static int put_json_str(FILE *f, const char *s)
+{
+	json_t *j = json_string(s);
+	char *d;
+	int r;
+
+	if (!j)
+		return -1;
+	d = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!d)
+		return -1;
+	r = fputs(d, f) < 0 ? -1 : 0;
+	free(d);
+	return r;
+}
+
+/* shortest decimal that reads back as the same double, always with a '.' or
+ * an exponent so it stays a JSON real */
+static void fmt_real(char *buf, size_t len, double v)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (!strpbrk(buf, ".e"))
+		strncat(buf, ".0", len - strlen(buf) - 1);
+}
+
+/* jansson reads integers up to INT64_MAX: larger saturated counts are
+ * written as that */
+static unsigned long long file_int(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? (unsigned long long)INT64_MAX : v;
+}
+
+static int write_profile(FILE *f, const struct sc_profile *p,
+			 const struct sc_trans *v, size_t n)
+{
+	char real[40];
+
+	fputs("{\n  \"format\": \"syscfi-profile\",\n  \"version\": 1,\n  \"comm\": ", f);
+	if (put_json_str(f, p->comm))
+		return -1;
+	fputs(",\n", f);
+	if (p->exe) {
+		fputs("  \"exe\": ", f);
+		if (put_json_str(f, p->exe))
+			return -1;
+		fputs(",\n", f);
+	}
+	fprintf(f, "  \"arch\": \"%s\",\n  \"depth\": %d,\n  \"window\": %d,\n",
+		sc_arch_name(p->arch), p->depth, p->window);
+	if (p->has_threshold) {
+		fmt_real(real, sizeof(real), p->threshold);
+		fprintf(f, "  \"threshold\": %s,\n", real);
+	}
+	fprintf(f, "  \"stats\": {\"traces\": %llu, \"tasks\": %llu, \"syscalls\": %llu},\n",
+		file_int(p->traces), file_int(p->tasks), file_int(p->syscalls));
+	fputs("  \"transitions\": [", f);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n    [" : "\n    [", f);
+		if (p->depth != 1)
+			fprintf(f, "\"%s\", ", sym_name(p->arch, v[i].a));
+		fprintf(f, "\"%s\", \"%s\", %llu]", sym_name(p->arch, v[i].b),
+			sym_name(p->arch, v[i].x), file_int(v[i].count));
+	}
+	fputs(n ? "\n  ]\n}\n" : "]\n}\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+static int check_savable(const struct sc_profile *p, const char *path,
+			 char *err, size_t errlen)
+{
+	if (!sc_arch_name(p->arch) || (p->depth != 1 && p->depth != 2) ||
+	    p->window < 1 || p->window > SC_WINDOW_MAX || !p->comm[0]) {
+		ferr(err, errlen, path, "refusing to write an invalid profile "
+		     "(arch, depth 1/2, window 1..%d, comm)", SC_WINDOW_MAX);
+		return -1;
+	}
+	if (p->has_threshold && !(isfinite(p->threshold) && p->threshold >= 0)) {
+		ferr(err, errlen, path, "threshold must be a finite number >= 0");
+		return -1;
+	}
+	if (p->exe && p->exe[0] != '/') {
+		ferr(err, errlen, path, "exe must be an absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
+		    size_t errlen)
+{
+	struct sc_trans *v;
+	const char *slash = strrchr(path, '/');
+	char *tmp;
+	size_t n, dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	int fd, rc = -1;
+	FILE *f;
+
+	if (check_savable(p, path, err, errlen))
+		return -1;
+	v = sc_profile_sorted(p, &n);
+	tmp = malloc(dirlen + strlen(path + dirlen) + 16);
+	if (!v || !tmp) {
+		ferr(err, errlen, path, "out of memory");
+		goto out;
+	}
+	/* a hidden temporary next to the target: rename() stays atomic */
+	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ferr(err, errlen, path, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fchmod(fd, 0644);
+	f = fdopen(fd, "w");
+	if (!f) {
+		ferr(err, errlen, path, "%s", strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (write_profile(f, p, v, n) || fflush(f) || fsync(fileno(f))) {
+		ferr(err, errlen, path, "write %s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(f)) {
+		ferr(err, errlen, path, "close %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		ferr(err, errlen, path, "rename from %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(v);
+	return rc;
+}
+
+/* ---- sets ----------------------------------------------------------------------- */
+
+void sc_profile_set_free(struct sc_profile_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		sc_profile_free(set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = set->cap = 0;
+}
+
+struct sc_profile *sc_profile_set_find(const struct sc_profile_set *set,
+				       const char *comm)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i]->comm, comm))
+			return set->v[i];
+	return NULL;
+}
+
+int sc_profile_set_add(struct sc_profile_set *set, struct sc_profile *p)
+{
+	if (sc_profile_set_find(set, p->comm)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (set->n == set->cap) {
+		size_t c = set->cap ? set->cap * 2 : 8;
+		struct sc_profile **v = realloc(set->v, c * sizeof(*v));
+
+		if (!v) {
+			errno = ENOMEM;
+			return -1;
+		}
+		set->v = v;
+		set->cap = c;
+	}
+	set->v[set->n++] = p;
+	return 0;
+}
+
+static int add_loaded(struct sc_profile_set *set, const char *path, char *err,
+		      size_t errlen)
+{
+	struct sc_profile *p = sc_profile_load(path, err, errlen);
+	struct sc_profile *other;
+
+	if (!p)
+		return -1;
+	other = sc_profile_set_find(set, p->comm);
+	if (other) {
+		ferr(err, errlen, path, "comm \"%s\" is also the comm of %s",
+		     p->comm, other->path ? other->path : "another profile");
+		sc_profile_free(p);
+		return -1;
+	}
+	if (sc_profile_set_add(set, p)) {
+		ferr(err, errlen, path, "out of memory");
+		sc_profile_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *l, const void *r)
+{
+	return strcmp(*(char *const *)l, *(char *const *)r);
+}
+
+static int load_dir(struct sc_profile_set *set, const char *dir, char *err,
+		    size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (!d) {
+		ferr(err, errlen, dir, "%s", strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		/* *.json, not hidden (our own temporaries start with '.') */
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		if (n == cap) {
+			char **v = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!v) {
+				rc = -1;
+				break;
+			}
+			names = v;
+		}
+		if (asprintf(&names[n], "%s%s%s", dir,
+			     dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name) < 0) {
+			rc = -1;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc)
+		ferr(err, errlen, dir, "out of memory");
+	else
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc)
+			rc = add_loaded(set, names[i], err, errlen);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
+			int npaths, char *err, size_t errlen)
+{
+	for (int i = 0; i < npaths; i++) {
+		struct stat st;
+		int rc;
+
+		if (stat(paths[i], &st)) {
+			ferr(err, errlen, paths[i], "%s", strerror(errno));
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = load_dir(set, paths[i], err, errlen);
+		} else {
+			rc = add_loaded(set, paths[i], err, errlen);
+		}
+		if (rc) {
+			sc_profile_set_free(set);	/* all or nothing */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void sc_comm_from_path(const char *path, char comm[16])
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	snprintf(comm, 16, "%s", base);
+}
