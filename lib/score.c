@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The baseline scoring model of design.md section 3: an interpolated
+ * trigram model over one profile's counts,
+ *   P(x | a,b) = 0.80*c3/ctx3 + 0.15*c2/ctx2 + 0.05*c1/N
+ * turned into fixed-point costs.  The whole formula lives in model_prob();
+ * a better model replaces that function (and the back-off entries it
+ * implies), nothing else.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "score.h"
+#include "syscfi.h"
+
+#define SYMS	(SC_UNKNOWN + 1)	/* 0..511, START, UNKNOWN */
+
+/* interpolation weights; depth-1 profiles fold the trigram weight into
+ * the bigram's */
+#define W3	0.80
+#define W2	0.15
+#define W1	0.05
+#define W2_DEPTH1 (W3 + W2)
+
+struct sc_model {
+	const struct sc_profile *p;	/* c3 comes from the profile itself */
+	int depth;
+	double n;			/* total count */
+	double c1[SYMS];		/* c1(x) */
+	double ctx2[SYMS];		/* sum over x of c2(b, x) */
+	double *c2;			/* c2(b, x) at [b * SYMS + x] */
+	double *ctx3;			/* sum over x of c3(a, b, x) at [a * SYMS + b] */
+};
+
+uint16_t sc_cost_from_prob(double p)
+{
+	double c;
+
+	if (!(p > 0))			/* also NaN */
+		return SC_COST_CAP;
+	c = round(-log2(p) * SC_COST_ONE);
+	if (c <= 0)
+		return 0;
+	return c >= SC_COST_CAP ? SC_COST_CAP : (uint16_t)c;
+}
+
+double sc_cost_to_bits(uint32_t cost)
+{
+	return (double)cost / SC_COST_ONE;
+}
+
+uint32_t sc_bits_to_cost(double bits)
+{
+	double c;
+
+	if (!(bits > 0))
+		return 0;
+	c = round(bits * SC_COST_ONE);
+	return c >= UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+}
+
+/* a symbol the dense arrays hold (x never START/UNKNOWN; a, b may be START) */
+static int sym_ok(unsigned s)
+{
+	return s < SYMS;
+}
+
+struct sc_model *sc_model_new(const struct sc_profile *p)
+{
+	struct sc_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->p = p;
+	m->depth = p->depth;
+	m->c2 = calloc((size_t)SYMS * SYMS, sizeof(*m->c2));
+	m->ctx3 = p->depth == 1 ? NULL : calloc((size_t)SYMS * SYMS, sizeof(*m->ctx3));
+	if (!m->c2 || (p->depth != 1 && !m->ctx3)) {
+		sc_model_free(m);
+		return NULL;
+	}
+	for (size_t i = 0; i < p->nslots; i++) {
+		const struct sc_trans *t = &p->slots[i];
+		double c = (double)t->count;
+
+		/* free slots have a == 0xffff; depth 1 has a == SC_ANY */
+		if (p->depth == 1 ? t->a != SC_ANY : !sym_ok(t->a))
+			continue;
+		if (!sym_ok(t->b) || !sym_ok(t->x))
+			continue;
+		m->n += c;
+		m->c1[t->x] += c;
+		m->ctx2[t->b] += c;
+		m->c2[t->b * SYMS + t->x] += c;
+		if (m->ctx3)
+			m->ctx3[t->a * SYMS + t->b] += c;
+	}
+	return m;
+}
+
+void sc_model_free(struct sc_model *m)
+{
+	if (!m)
+		return;
+	free(m->c2);
+	free(m->ctx3);
+	free(m);
+}
+
+/* c / ctx, or 0 where the context was never seen */
+static double ratio(double c, double ctx)
+{
+	return ctx > 0 ? c / ctx : 0;
+}
+
+/*
+ * The model.  P(x | a, b) using the orders given: order 3 (a known
+ * depth-2 transition), 2 (bigram back-off, or a depth-1 transition),
+ * 1 (unigram back-off).  a/b are ignored below their order.
+ */
+static double model_prob(const struct sc_model *m, int order, unsigned a,
+			 unsigned b, unsigned x)
+{
+	double p1 = ratio(m->c1[x], m->n), p2 = 0, p3 = 0;
+
+	if (order >= 2)
+		p2 = ratio(m->c2[b * SYMS + x], m->ctx2[b]);
+	if (m->depth == 1)
+		return (order >= 2 ? W2_DEPTH1 * p2 : 0) + W1 * p1;
+	if (order >= 3)
+		p3 = ratio((double)sc_profile_count(m->p, a, b, x),
+			   m->ctx3[a * SYMS + b]);
+	return W3 * p3 + W2 * p2 + W1 * p1;
+}
+
+uint16_t sc_model_cost(const struct sc_model *m, unsigned a, unsigned b,
+		       unsigned x)
+{
+	if (!sym_ok(b) || !sym_ok(x) || (m->depth != 1 && !sym_ok(a)))
+		return SC_COST_CAP;
+	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x));
+}
+
+int sc_model_backoff(const struct sc_model *m, sc_backoff_fn fn, void *ctx)
+{
+	int rc;
+
+	/* depth 1: (ANY, b, x) are the known transitions themselves */
+	if (m->depth != 1)
+		for (unsigned b = 0; b < SYMS; b++) {
+			if (!(m->ctx2[b] > 0))
+				continue;
+			for (unsigned x = 0; x < SC_NR_MAX; x++) {
+				if (!(m->c2[b * SYMS + x] > 0))
+					continue;
+				rc = fn(ctx, SC_ANY, b, x, sc_cost_from_prob(
+					model_prob(m, 2, SC_ANY, b, x)));
+				if (rc)
+					return rc;
+			}
+		}
+	for (unsigned x = 0; x < SC_NR_MAX; x++) {
+		if (!(m->c1[x] > 0))
+			continue;
+		rc = fn(ctx, SC_ANY, SC_ANY, x,
+			sc_cost_from_prob(model_prob(m, 1, SC_ANY, SC_ANY, x)));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+uint16_t sc_model_unseen_cost(const struct sc_model *m)
+{
+	(void)m;
+	return SC_COST_CAP;
+}
