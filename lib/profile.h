@@ -36,7 +36,9 @@ struct sc_profile_set {
 struct sc_profile *sc_profile_new(const char *comm, int arch, int depth);
 void sc_profile_free(struct sc_profile *p);
 
-/* add count to (a, b, x); saturates at UINT64_MAX; -1 on ENOMEM */
+/* add count to (a, b, x); saturates at UINT64_MAX; -1 on ENOMEM.
+ * A depth-1 profile stores (SC_ANY, b, x) whatever a is given (its file
+ * rows are ["b", "x", count]); sc_profile_count looks up the same way. */
 int sc_profile_add(struct sc_profile *p, unsigned a, unsigned b, unsigned x,
 		   uint64_t count);
 /* count of (a, b, x), 0 if unseen */
@@ -59,17 +61,21 @@ struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen);
 /*
  * Write a profile as stable, sorted JSON, one transition a line, through a
  * temporary file in the same directory renamed over path (never half
- * written).  Returns 0, or -1 with err filled.
+ * written).  Returns 0, or -1 with err filled.  Counts above INT64_MAX
+ * (the largest integer jansson reads) are written as INT64_MAX.
  */
 int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
 		    size_t errlen);
 
-/* Load every *.json of a directory, or the given files; all or nothing. */
+/* Load every *.json of a directory (sorted by name), or the given files;
+ * all or nothing: on error the set is emptied, -1, err filled.  Two
+ * profiles with one comm are an error naming both files. */
 int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
 			int npaths, char *err, size_t errlen);
 void sc_profile_set_free(struct sc_profile_set *set);
 struct sc_profile *sc_profile_set_find(const struct sc_profile_set *set,
 				       const char *comm);
+/* append p (the set owns it); -1 with errno EEXIST if its comm is taken */
 int sc_profile_set_add(struct sc_profile_set *set, struct sc_profile *p);
 
 /* basename of an exec'd path cut to 15 bytes, as the kernel sets comm */
