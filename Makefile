@@ -129,3 +129,22 @@ $(OUT)/examples/%: examples/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -pthread $< -o $@
+
+# benchmarks (issue 6, bench/README in docs/performance.md): bench/*.c are
+# built into $(OUT)/bench/; `make bench` runs bench/run, which prints one table
+BENCH_BINS := $(OUT)/bench/syscall-loop $(OUT)/bench/attach-empty \
+	      $(OUT)/bench/gen-profiles
+$(OUT)/bench/syscall-loop: bench/syscall-loop.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+$(OUT)/bench/attach-empty: bench/attach-empty.c $(OUT)/bench_empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LDLIBS_BPF) -o $@
+$(OUT)/bench/gen-profiles: bench/gen-profiles.c $(LIBSYSCFI)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBSYSCFI) $(LDLIBS_LIB) -o $@
+bench: $(BENCH_BINS) all
+	$(Q)OUT=$(OUT) bench/run
