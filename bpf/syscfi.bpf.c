@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * syscfi.bpf.c - per-thread syscall state machines, checked in the kernel.
+ *
+ * sys_enter steps every profiled thread through its profile's transition
+ * table (docs/architecture.md, "one table, one step function"; the user
+ * space mirror is lib/replay.c).  sched_process_exec binds a task to a
+ * profile, sched_process_fork passes the binding on to children/threads.
+ * Unprofiled tasks pay one task-storage lookup and leave.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "syscfi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SIGKILL		9
+#define TS_COMPAT	0x0002		/* arch/x86/include/asm/thread_info.h */
+#define X32_SYSCALL_BIT	0x40000000
+#define NR_OPEN		2
+#define NR_CONNECT	42
+#define NR_EXECVE	59
+#define NR_OPENAT	257
+#define NR_EXECVEAT	322
+#define NR_OPENAT2	437
+#define NSEC_PER_SEC	1000000000ull
+
+/* ---- run-time knobs, set by the loader between open and load ------------ */
+const volatile __u32 kill_mode = 0;	/* 1: SIGKILL on every violation */
+const volatile __u32 existing_mode = 0;	/* 1: bind pre-existing tasks by comm */
+const volatile __u32 table_bits = SC_TABLE_BITS_MIN;
+const volatile __u32 rate_per_sec = 10;	/* events per task per second, 0 = no limit */
+const volatile __u32 rate_burst = 20;	/* token bucket depth */
+
+/* per-thread state; profile 0 marks "looked at, no profile" (--existing) */
+struct sc_task {
+	__u32 profile;
+	__u16 a, b;
+	__u64 nsyscalls;
+	__u64 rl_last_ns;	/* last token refill */
+	__u32 rl_tokens;
+	__u32 dropped;		/* events dropped since the last one sent */
+	struct sc_score score;
+};
+
+/* the compiled transition table: slot index -> packed slot (syscfi.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);		/* resized by the loader: 1 << table_bits */
+} trans SEC(".maps");
+
+/* profile id -> window, threshold, flags */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sc_profile_info);
+	__uint(max_entries, 1);		/* resized: number of profiles + 1 */
+} pinfo SEC(".maps");
+
+/* profile id -> counters, per CPU (summed by the loader) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sc_profile_stats);
+	__uint(max_entries, 1);		/* resized: number of profiles + 1 */
+} pstats SEC(".maps");
+
+/* comm at exec (basename cut to 15 bytes) -> profile id */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, char[SC_COMM_LEN]);
+	__type(value, __u32);
+	__uint(max_entries, 1);		/* resized */
+} by_comm SEC(".maps");
+
+/* executable (kernel dev_t, inode) -> profile id */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct sc_exe_key);
+	__type(value, __u32);
+	__uint(max_entries, 1);		/* resized */
+} by_exe SEC(".maps");
+
+/* task -> its binding and state; absent for unprofiled tasks */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sc_task);
+} tasks SEC(".maps");
+
+/* violations for the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* events lost because the ring buffer was full, all profiles */
+__u64 ringbuf_full = 0;
+
+/* one slot of the open-addressed table, or 0; same probe as sc_table_lookup */
+static __always_inline __u64 table_lookup(__u64 key)
+{
+	__u32 mask = (1u << table_bits) - 1;
+	__u32 h = sc_hash(key, table_bits);
+	__u32 i, idx;
+	__u64 *slot;
+
+	for (i = 0; i < SC_PROBE_MAX; i++) {
+		idx = (h + i) & mask;
+		slot = bpf_map_lookup_elem(&trans, &idx);
+		if (!slot || !(*slot & SC_SLOT_USED))
+			return 0;
+		if (sc_slot_key(*slot) == key)
+			return *slot;
+	}
+	return 0;
+}
+
+/* 1 if (a, b) -> x is known to profile p; *cost as sc_table_check */
+static __always_inline int table_check(__u32 p, __u32 flags, __u16 unseen_cost,
+				       __u32 a, __u32 b, __u32 x, __u16 *cost)
+{
+	__u64 slot;
+
+	slot = table_lookup(sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x));
+	if (slot && (slot & SC_SLOT_KNOWN)) {
+		*cost = sc_slot_cost(slot);
+		return 1;
+	}
+	if (!(flags & SC_PF_DEPTH1))
+		slot = table_lookup(sc_key(p, SC_ANY, b, x));
+	if (!slot)
+		slot = table_lookup(sc_key(p, SC_ANY, SC_ANY, x));
+	*cost = slot ? sc_slot_cost(slot) : unseen_cost;
+	return 0;
+}
+
+static __always_inline struct sc_profile_stats *stats_of(__u32 p)
+{
+	return bpf_map_lookup_elem(&pstats, &p);
+}
+
+/* token bucket per task: 1 if an event may be sent now */
+static __always_inline int rate_ok(struct sc_task *t)
+{
+	__u64 now, elapsed, add;
+
+	if (!rate_per_sec)
+		return 1;
+	now = bpf_ktime_get_ns();
+	elapsed = now - t->rl_last_ns;
+	if (elapsed >= NSEC_PER_SEC || t->rl_last_ns == 0) {
+		t->rl_tokens = rate_burst;
+		t->rl_last_ns = now;
+	} else {
+		add = elapsed * rate_per_sec / NSEC_PER_SEC;
+		if (add) {
+			t->rl_tokens += add;
+			if (t->rl_tokens > rate_burst)
+				t->rl_tokens = rate_burst;
+			t->rl_last_ns += add * NSEC_PER_SEC / rate_per_sec;
+		}
+	}
+	if (!t->rl_tokens)
+		return 0;
+	t->rl_tokens--;
+	return 1;
+}
+
+/* the event's context; arg is filled by the caller */
+static __always_inline void fill_event(struct sc_event *ev, struct sc_task *t,
+				       __u32 kind, __u32 killed)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	ev->ktime_ns = bpf_ktime_get_boot_ns();
+	ev->cgroup = bpf_get_current_cgroup_id();
+	ev->nsyscalls = t->nsyscalls;
+	ev->kind = kind;
+	ev->killed = killed;
+	ev->pid = id >> 32;
+	ev->tid = (__u32)id;
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	ev->profile = t->profile;
+	ev->score_sum = t->score.sum;
+	ev->score_fill = t->score.fill;
+	ev->dropped = t->dropped;
+	ev->nr = 0;
+	ev->a = t->a;
+	ev->b = t->b;
+	ev->x = 0;
+	ev->pad = 0;
+	ev->arg[0] = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+}
+
+/* reserve an event if this task's rate allows and the ring has room;
+ * otherwise count the drop (per task, carried into the next event) */
+static __always_inline struct sc_event *event_begin(struct sc_task *t,
+						    struct sc_profile_stats *st)
+{
+	struct sc_event *ev;
+
+	if (!rate_ok(t))
+		goto drop;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&ringbuf_full, 1);
+		goto drop;
+	}
+	return ev;
+drop:
+	t->dropped++;
+	if (st)
+		st->dropped++;
+	return NULL;
+}
+
+static __always_inline void event_end(struct sc_event *ev, struct sc_task *t)
+{
+	t->dropped = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* path or sockaddr argument of the violating syscall, from its registers */
+static __always_inline void read_arg(struct sc_event *ev, struct pt_regs *regs,
+				     long nr)
+{
+	const void *ptr;
+	__u64 len;
+
+	switch (nr) {
+	case NR_EXECVE:
+	case NR_OPEN:
+		ptr = (const void *)BPF_CORE_READ(regs, di);
+		break;
+	case NR_EXECVEAT:
+	case NR_OPENAT:
+	case NR_OPENAT2:
+		ptr = (const void *)BPF_CORE_READ(regs, si);
+		break;
+	case NR_CONNECT:
+		ptr = (const void *)BPF_CORE_READ(regs, si);
+		len = BPF_CORE_READ(regs, dx);
+		if (len > SC_ARG_LEN)
+			len = SC_ARG_LEN;
+		if (bpf_probe_read_user(ev->arg, len & (SC_ARG_LEN * 2 - 1), ptr))
+			ev->arg[0] = 0;
+		return;
+	default:
+		return;
+	}
+	bpf_probe_read_user_str(ev->arg, sizeof(ev->arg), ptr);
+}
+
+/* report (and in kill mode, first kill) one violation of task t */
+static __always_inline void violation(struct sc_task *t, __u32 kind,
+				      struct pt_regs *regs, long nr, __u32 x)
+{
+	struct sc_profile_stats *st = stats_of(t->profile);
+	struct sc_event *ev;
+
+	/* the kill never waits for user space or for room in the ring */
+	if (kill_mode)
+		bpf_send_signal(SIGKILL);
+	if (st) {
+		st->violations++;
+		if (kill_mode)
+			st->kills++;
+	}
+	ev = event_begin(t, st);
+	if (!ev)
+		return;
+	fill_event(ev, t, kind, kill_mode);
+	ev->nr = nr;
+	ev->x = x;
+	if (regs)
+		read_arg(ev, regs, nr);
+	event_end(ev, t);
+}
+
+/* --existing: first syscall of a task we have not seen; bind by its comm */
+static __always_inline struct sc_task *bind_existing(struct task_struct *task)
+{
+	char comm[SC_COMM_LEN] = {};
+	struct sc_profile_stats *st;
+	struct sc_task *t;
+	__u32 *id;
+
+	t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return NULL;
+	bpf_get_current_comm(comm, sizeof(comm));
+	id = bpf_map_lookup_elem(&by_comm, comm);
+	if (!id)
+		return t;	/* profile 0: remembered as unprofiled */
+	t->profile = *id;
+	t->a = SC_UNKNOWN;
+	t->b = SC_UNKNOWN;
+	st = stats_of(*id);
+	if (st)
+		st->tasks++;
+	return t;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct sc_profile_stats *st;
+	struct sc_profile_info *pi;
+	struct sc_task *t;
+	__u32 x, p;
+	__u16 cost;
+	int known;
+
+	t = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (!t) {
+		if (!existing_mode)
+			return 0;
+		t = bind_existing(task);
+		if (!t)
+			return 0;
+	}
+	p = t->profile;
+	if (!p)
+		return 0;
+	t->nsyscalls++;
+	st = stats_of(p);
+	if (st)
+		st->syscalls++;
+
+	if ((task->thread_info.status & TS_COMPAT) || (nr & X32_SYSCALL_BIT)) {
+		violation(t, SC_EV_COMPAT_SYSCALL, NULL, nr, 0);
+		return 0;
+	}
+	if (nr < 0 || nr >= SC_NR_MAX) {
+		violation(t, SC_EV_UNKNOWN_SYSCALL, NULL, nr, 0);
+		return 0;
+	}
+	x = nr;
+	if (t->a == SC_UNKNOWN || t->b == SC_UNKNOWN)
+		goto shift;
+
+	pi = bpf_map_lookup_elem(&pinfo, &p);
+	if (!pi)
+		goto shift;
+	known = table_check(p, pi->flags, pi->unseen_cost, t->a, t->b, x, &cost);
+	if (!known)
+		violation(t, SC_EV_UNSEEN_TRANSITION, regs, nr, x);
+	if (sc_score_push(&t->score, cost, pi->window, pi->thr_sum))
+		violation(t, SC_EV_ANOMALY_SCORE, regs, nr, x);
+shift:
+	t->a = t->b;
+	t->b = x;
+	return 0;
+}
+
+/* (re)start task t under profile p in state (START, call) */
+static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
+{
+	struct sc_profile_stats *st;
+
+	__builtin_memset(&t->score, 0, sizeof(t->score));
+	t->profile = p;
+	t->a = SC_START;
+	t->b = call;
+	t->nsyscalls = 0;
+	st = stats_of(p);
+	if (st)
+		st->tasks++;
+}
+
+/* profile of the image being exec'd: exe inode first, then the new comm */
+static __always_inline __u32 profile_of_exec(struct task_struct *task,
+					     struct linux_binprm *bprm)
+{
+	struct sc_exe_key ek = {};
+	char comm[SC_COMM_LEN] = {};
+	struct inode *inode;
+	__u32 *id;
+
+	inode = BPF_CORE_READ(bprm, file, f_inode);
+	ek.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	ek.ino = BPF_CORE_READ(inode, i_ino);
+	id = bpf_map_lookup_elem(&by_exe, &ek);
+	if (id)
+		return *id;
+	BPF_CORE_READ_STR_INTO(&comm, task, comm);
+	id = bpf_map_lookup_elem(&by_comm, comm);
+	return id ? *id : 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	struct sc_profile_stats *st;
+	struct sc_event *ev;
+	struct pt_regs *regs;
+	struct sc_task *t;
+	__u32 p, call;
+
+	p = profile_of_exec(task, bprm);
+	t = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (!p) {
+		if (!t || !t->profile)
+			return 0;
+		/* a profiled task escaped into an unprofiled program */
+		if (kill_mode)
+			bpf_send_signal(SIGKILL);
+		st = stats_of(t->profile);
+		if (st) {
+			st->violations++;
+			if (kill_mode)
+				st->kills++;
+		}
+		ev = event_begin(t, st);
+		if (ev) {
+			fill_event(ev, t, SC_EV_EXEC_UNPROFILED, kill_mode);
+			ev->x = t->b;
+			bpf_probe_read_kernel_str(ev->arg, sizeof(ev->arg),
+						  BPF_CORE_READ(bprm, filename));
+			event_end(ev, t);
+		}
+		if (existing_mode)
+			t->profile = 0;	/* keep the "unprofiled" mark */
+		else
+			bpf_task_storage_delete(&tasks, task);
+		return 0;
+	}
+	if (!t)
+		t = bpf_task_storage_get(&tasks, task, 0,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	call = regs ? BPF_CORE_READ(regs, orig_ax) : NR_EXECVE;
+	if (call != NR_EXECVEAT)
+		call = NR_EXECVE;
+	t->dropped = 0;
+	task_start(t, p, call);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	struct sc_task *pt, *ct;
+
+	pt = bpf_task_storage_get(&tasks, parent, 0, 0);
+	if (!pt || !pt->profile)
+		return 0;
+	ct = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ct)
+		return 0;
+	ct->dropped = 0;
+	ct->rl_last_ns = 0;
+	ct->rl_tokens = 0;
+	task_start(ct, pt->profile, pt->b);
+	return 0;
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Enforcement: check the kernel, compile the profiles, open/configure/
+ * load/attach the BPF skeleton, fill its maps, poll events until stopped,
+ * print the summary.  Nothing is pinned: when the loader exits (even
+ * killed) its programs and maps go with it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "syscfi.skel.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int verbose_level;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (!verbose_level || (level == LIBBPF_DEBUG && verbose_level < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* one-line reason (exit 1) when this machine cannot run us */
+static int check_kernel(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "loader: must run as root (needs CAP_BPF and CAP_PERFMON)\n");
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "loader: kernel has no BTF (/sys/kernel/btf/vmlinux missing): needs CONFIG_DEBUG_INFO_BTF\n");
+		return -1;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		fprintf(stderr, "loader: kernel lacks BPF ring buffers (Linux >= 5.8)\n");
+		return -1;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+		fprintf(stderr, "loader: kernel lacks BPF task storage (Linux >= 5.11)\n");
+		return -1;
+	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal,
+				    NULL) != 1) {
+		fprintf(stderr, "loader: kernel lacks the bpf_send_signal helper (Linux >= 5.3)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* the kernel's internal dev_t (MKDEV: major << 20 | minor) of a stat dev */
+static uint64_t kernel_dev(dev_t d)
+{
+	return ((uint64_t)major(d) << 20) | minor(d);
+}
+
+static size_t count_transitions(const struct sc_profile_set *set)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < set->n; i++)
+		n += set->v[i]->ntrans;
+	return n;
+}
+
+/* map sizes follow the profile set; must run between open and load */
+static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
+		     const struct sc_table *t, size_t nexe)
+{
+	uint32_t nprof = t->nprofiles + 1;
+	int err = 0;
+
+	skel->rodata->kill_mode = opts->kill;
+	skel->rodata->existing_mode = opts->existing;
+	skel->rodata->table_bits = t->bits;
+	skel->rodata->rate_per_sec = opts->rate;
+	skel->rodata->rate_burst = opts->burst;
+	err = err ?: bpf_map__set_max_entries(skel->maps.trans, 1u << t->bits);
+	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.by_exe, nexe ?: 1);
+	return err;
+}
+
+/* the table goes in through a shared mapping: one copy, no syscall a slot */
+static int fill_table(struct syscfi_bpf *skel, const struct sc_table *t)
+{
+	size_t len = (size_t)sizeof(uint64_t) << t->bits;
+	void *m;
+
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(skel->maps.trans), 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	memcpy(m, t->slots, len);
+	munmap(m, len);
+	return 0;
+}
+
+static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
+		     const struct sc_table *t, const struct sc_exe_key *exe)
+{
+	int fd_info = bpf_map__fd(skel->maps.pinfo);
+	int fd_comm = bpf_map__fd(skel->maps.by_comm);
+	int fd_exe = bpf_map__fd(skel->maps.by_exe);
+	uint32_t id;
+	int err;
+
+	err = fill_table(skel, t);
+	if (err)
+		return err;
+	for (id = 1; id <= t->nprofiles; id++) {
+		const struct sc_profile *p = set->v[id - 1];
+		char comm[SC_COMM_LEN] = {0};
+
+		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY))
+			return -errno;
+		/* every profile binds by comm too, exe-named ones included:
+		 * a copy of the binary elsewhere stays profiled (fail closed);
+		 * the first profile of a comm wins */
+		memcpy(comm, p->comm, strnlen(p->comm, SC_COMM_LEN - 1));
+		if (bpf_map_update_elem(fd_comm, comm, &id, BPF_NOEXIST) &&
+		    errno != EEXIST)
+			return -errno;
+		if (exe[id].ino &&
+		    bpf_map_update_elem(fd_exe, &exe[id], &id, BPF_NOEXIST) &&
+		    errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+/* exe paths -> (kernel dev, inode), by profile id; a missing exe is a
+ * warning: the profile still binds by comm */
+static struct sc_exe_key *resolve_exes(const struct sc_profile_set *set,
+				       size_t *nexe)
+{
+	struct sc_exe_key *exe = calloc(set->n + 1, sizeof(*exe));
+	struct stat st;
+	size_t i;
+
+	*nexe = 0;
+	if (!exe)
+		return NULL;
+	for (i = 0; i < set->n; i++) {
+		const struct sc_profile *p = set->v[i];
+
+		if (!p->exe)
+			continue;
+		if (stat(p->exe, &st) != 0) {
+			fprintf(stderr, "loader: %s: exe %s: %s (binding by comm only)\n",
+				p->path ? p->path : p->comm, p->exe, strerror(errno));
+			continue;
+		}
+		exe[i + 1].dev = kernel_dev(st.st_dev);
+		exe[i + 1].ino = st.st_ino;
+		(*nexe)++;
+	}
+	return exe;
+}
+
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	struct event_ctx *ec = ctx;
+
+	if (len < sizeof(struct sc_event))
+		return 0;
+	event_print(ec, data);
+	return 0;
+}
+
+/* per-profile counters, summed over CPUs, on stderr */
+static void print_summary(struct syscfi_bpf *skel,
+			  const struct sc_profile_set *set, uint32_t nprofiles)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.pstats);
+	struct sc_profile_stats *per, sum;
+	uint32_t id;
+	int c;
+
+	if (ncpu <= 0)
+		return;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return;
+	fprintf(stderr, "summary: %-16s %8s %12s %10s %6s %8s\n", "profile",
+		"tasks", "syscalls", "violations", "kills", "dropped");
+	for (id = 1; id <= nprofiles; id++) {
+		if (bpf_map_lookup_elem(fd, &id, per))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (c = 0; c < ncpu; c++) {
+			sum.tasks += per[c].tasks;
+			sum.syscalls += per[c].syscalls;
+			sum.violations += per[c].violations;
+			sum.kills += per[c].kills;
+			sum.dropped += per[c].dropped;
+		}
+		fprintf(stderr, "summary: %-16s %8llu %12llu %10llu %6llu %8llu\n",
+			set->v[id - 1]->comm, (unsigned long long)sum.tasks,
+			(unsigned long long)sum.syscalls,
+			(unsigned long long)sum.violations,
+			(unsigned long long)sum.kills,
+			(unsigned long long)sum.dropped);
+	}
+	if (skel->bss->ringbuf_full)
+		fprintf(stderr, "summary: %llu events lost to a full ring buffer (counted in dropped)\n",
+			(unsigned long long)skel->bss->ringbuf_full);
+	free(per);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* poll events until a signal or the duration ends */
+static int poll_events(struct ring_buffer *rb, double duration)
+{
+	double end = duration > 0 ? now_s() + duration : 0;
+	int err;
+
+	while (!stopping) {
+		err = ring_buffer__poll(rb, 100);
+		if (err == -EINTR)
+			break;
+		if (err < 0) {
+			fprintf(stderr, "loader: polling events: %s\n", strerror(-err));
+			return -1;
+		}
+		if (end && now_s() >= end)
+			break;
+	}
+	/* events already in the ring are printed before the summary */
+	ring_buffer__consume(rb);
+	return 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll returns -EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int enforce_run(const struct loader_opts *opts)
+{
+	struct sc_profile_set set = {0};
+	struct sc_table table = {0};
+	struct syscfi_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct sc_exe_key *exe = NULL;
+	struct event_ctx ec;
+	char err[512];
+	size_t nexe = 0;
+	int rc = EXIT_USAGE, e;
+
+	verbose_level = opts->verbose;
+	libbpf_set_print(libbpf_print);
+
+	/* profiles first: a bad file is exit 2 whoever runs us */
+	if (sc_profile_set_load(&set, opts->paths, opts->npaths, err, sizeof(err))) {
+		fprintf(stderr, "loader: %s\n", err);
+		goto cleanup;
+	}
+	if (set.n == 0) {
+		fprintf(stderr, "loader: no profiles found\n");
+		goto cleanup;
+	}
+	if (sc_table_build(&table, &set, opts->threshold, err, sizeof(err))) {
+		fprintf(stderr, "loader: %s\n", err);
+		goto cleanup;
+	}
+	rc = EXIT_KERNEL;
+	if (check_kernel())
+		goto cleanup;
+	exe = resolve_exes(&set, &nexe);
+	if (!exe) {
+		fprintf(stderr, "loader: out of memory\n");
+		goto cleanup;
+	}
+
+	skel = syscfi_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	if (configure(skel, opts, &table, nexe)) {
+		fprintf(stderr, "loader: cannot size the BPF maps\n");
+		goto cleanup;
+	}
+	e = syscfi_bpf__load(skel);
+	if (e) {
+		fprintf(stderr, "loader: kernel refused the BPF program: %s%s\n",
+			strerror(-e), opts->verbose ? "" : " (run with -v for the verifier log)");
+		goto cleanup;
+	}
+	e = fill_maps(skel, &set, &table, exe);
+	if (e) {
+		fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));
+		goto cleanup;
+	}
+	event_ctx_init(&ec, opts, &set, &table, stdout);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &ec, NULL);
+	if (!rb) {
+		fprintf(stderr, "loader: cannot open the ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	install_signals();
+	e = syscfi_bpf__attach(skel);
+	if (e) {
+		fprintf(stderr, "loader: cannot attach: %s\n", strerror(-e));
+		goto cleanup;
+	}
+	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
+		count_transitions(&set));
+	rc = poll_events(rb, opts->duration) ? EXIT_KERNEL : EXIT_OK;
+	/* detach first so the counters stop moving, then report them */
+	syscfi_bpf__detach(skel);
+	ring_buffer__consume(rb);
+	print_summary(skel, &set, table.nprofiles);
+
+cleanup:
+	ring_buffer__free(rb);
+	syscfi_bpf__destroy(skel);
+	free(exe);
+	sc_table_free(&table);
+	sc_profile_set_free(&set);
+	return rc;
+}

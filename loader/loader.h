@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The loader's parts: main.c (command line), enforce.c (BPF lifecycle:
+ * checks, open/configure/load/attach, map contents, poll, summary),
+ * events.c (event output).  Modes other than enforcement (--learn,
+ * --pin) plug into the same lifecycle.
+ */
+#ifndef SC_LOADER_H
+#define SC_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "profile.h"
+#include "table.h"
+#include "syscfi.h"
+
+/* exit codes, design.md section 5 */
+#define EXIT_OK		0
+#define EXIT_KERNEL	1	/* not root, or the kernel lacks a feature */
+#define EXIT_USAGE	2	/* bad usage or bad profiles */
+
+struct loader_opts {
+	bool kill;		/* SIGKILL on violations */
+	bool json;		/* events as JSON lines */
+	bool existing;		/* bind tasks that predate the loader */
+	int verbose;		/* libbpf's messages */
+	double threshold;	/* bits per syscall, < 0: from the profiles */
+	double duration;	/* seconds, <= 0: until a signal */
+	uint32_t rate;		/* events per second per task, 0: unlimited */
+	uint32_t burst;		/* rate limiter depth */
+	char **paths;		/* PROFILE_DIR|PROFILE.json... */
+	int npaths;
+};
+
+/* what events.c needs to name things */
+struct event_ctx {
+	const struct loader_opts *opts;
+	const struct sc_profile_set *set;	/* profile id i+1 = set->v[i] */
+	const struct sc_table *table;
+	int64_t boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	FILE *out;
+};
+
+/* enforce.c: run until stopped; returns an exit code */
+int enforce_run(const struct loader_opts *opts);
+
+/* events.c */
+void event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
+		    const struct sc_profile_set *set, const struct sc_table *table,
+		    FILE *out);
+int event_print(struct event_ctx *ec, const struct sc_event *ev);
+const char *event_kind_name(uint32_t kind);
+/* "ip:port", "[ip6]:port", "unix:path"... of raw sockaddr bytes */
+void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
+		     size_t buflen);
+
+#endif
