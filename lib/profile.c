@@ -58,7 +58,7 @@ static int trans_grow(struct sc_profile *p)
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		s[i].a = EMPTY_A;
+		s[i] = (struct sc_trans){ .a = EMPTY_A };
 	for (size_t i = 0; i < p->nslots; i++) {
 		struct sc_trans *o = &p->slots[i];
 		size_t j;
