@@ -1,0 +1,1042 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * extractor: strace logs -> per-program profiles, and the offline replay
+ * of traces against profiles (the same table and step as the kernel).
+ * The command line is design.md section 5; usage() shows examples.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "replay.h"
+#include "score.h"
+#include "sequence.h"
+#include "strace.h"
+#include "syscalls.h"
+#include "syscfi.h"
+#include "table.h"
+
+enum mode { M_BUILD, M_CHECK, M_SCORE, M_VALIDATE };
+enum format { F_STRACE, F_NUMBERS, F_PID_NUMBERS };
+
+/* per profile id, over one trace (score) or all traces (validate) */
+struct pstat {
+	int touched;		/* a task ran under it in this trace */
+	uint64_t max_sum;	/* largest full-window sum */
+	int full;		/* some window was full */
+	uint32_t window;
+	uint64_t cost_sum, ncost;	/* every scored cost */
+	uint64_t unseen;
+	double vmax;		/* validate: max per-trace score */
+	int vseen;
+	uint64_t *hist;		/* validate --target-fpr: full-window means */
+	uint64_t nwin;
+};
+
+struct ctx {
+	int mode, format, arch, depth, json, quiet;
+	const char *comm;	/* --comm */
+	/* build: the profiles learned, by comm; check/score: loaded ones */
+	struct sc_profile_set set;
+	unsigned long *last_trace;	/* build: trace id that last bound it */
+	size_t last_cap;
+	unsigned long trace_id;
+	struct sc_table table;
+	struct pstat *ps;		/* [nprofiles + 1] */
+	double target_fpr, margin;
+	unsigned long malformed, cut, skipped_nr, violations;
+	int fatal;
+};
+
+static void die_oom(void)
+{
+	fprintf(stderr, "extractor: out of memory\n");
+	exit(2);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: extractor [-o DIR] [--depth 1|2] TRACE...\n"
+"       extractor --validate [-o DIR] [--target-fpr F | --margin BITS] TRACE...\n"
+"       extractor --check DIR [--json] TRACE...\n"
+"       extractor --score DIR TRACE...\n"
+"\n"
+"Build per-program syscall profiles (DIR/<comm>.json) from strace logs, or\n"
+"replay traces against them with the kernel's own table and step.\n"
+"\n"
+"  -o, --output DIR     profile folder to build or merge into (default: res)\n"
+"  -d, --depth 1|2      transition depth of new profiles (default: 2)\n"
+"  -c, --check DIR      report every violation (exit 0 clean, 1 violations)\n"
+"  -j, --json           --check: one JSON object per violation\n"
+"  -s, --score DIR      TRACE<TAB>PROFILE<TAB>SCORE<TAB>UNSEEN per trace and\n"
+"                       profile; SCORE = highest mean over a full window of\n"
+"                       the profile's W syscalls (bits/syscall), or the mean\n"
+"                       of all scored syscalls when no window filled\n"
+"  -V, --validate       set each profile's threshold from normal traces: the\n"
+"                       highest SCORE seen plus --margin (default 0.5 bits),\n"
+"      --target-fpr F   or the level only a fraction F of windows exceed\n"
+"      --margin BITS\n"
+"  -f, --format FMT     strace (default) | numbers | pid-numbers\n"
+"      --comm NAME      profile name of numeric traces\n"
+"  -a, --arch ARCH      x86_64 (default) | i386\n"
+"  -q, --quiet          no per-line error messages, only the summary\n"
+"  -h, --help\n"
+"\n"
+"strace traces: plain, -f, -ff (app.syscall.PID files given together are\n"
+"one trace), -t/-tt/-ttt/-r, -T, -i, -y/-yy, -k, -s, -v, -X.  Numeric\n"
+"traces start each task in (START, START).\n"
+"\n"
+"Examples:\n"
+"  strace -f -o app.syscall ./app && extractor -o res app.syscall\n"
+"  strace -ff -o run/app.syscall ./app && extractor run/app.syscall.*\n"
+"  extractor --check res second-run.syscall\n"
+"  extractor --validate -o res validation/*.syscall\n"
+"  extractor --score res --format numbers --comm app trace.nr\n");
+}
+
+static void line_error(struct ctx *c, const char *file, unsigned long line,
+		       const char *reason)
+{
+	c->malformed++;
+	if (!c->quiet)
+		fprintf(stderr, "extractor: %s:%lu: %s\n", file, line, reason);
+}
+
+/* ---- build: learning transitions ------------------------------------------ */
+
+static struct sc_profile *build_profile(struct ctx *c, const char *comm)
+{
+	struct sc_profile *p = sc_profile_set_find(&c->set, comm);
+
+	if (p)
+		return p;
+	p = sc_profile_new(comm, c->arch, c->depth);
+	if (!p || sc_profile_set_add(&c->set, p))
+		die_oom();
+	if (c->set.n > c->last_cap) {
+		size_t ncap = c->set.n * 2;
+
+		c->last_trace = realloc(c->last_trace, ncap * sizeof(*c->last_trace));
+		if (!c->last_trace)
+			die_oom();
+		memset(c->last_trace + c->last_cap, 0,
+		       (ncap - c->last_cap) * sizeof(*c->last_trace));
+		c->last_cap = ncap;
+	}
+	return p;
+}
+
+static size_t profile_index(const struct ctx *c, const struct sc_profile *p)
+{
+	for (size_t i = 0; i < c->set.n; i++)
+		if (c->set.v[i] == p)
+			return i;
+	return 0;
+}
+
+static void b_start(void *ctx, struct sc_seq_task *t, unsigned call)
+{
+	struct ctx *c = ctx;
+	struct sc_profile *p = t->bind.prof;
+	size_t i;
+
+	t->a = SC_START;
+	t->b = (uint16_t)call;
+	if (!p)
+		return;
+	p->tasks++;
+	i = profile_index(c, p);
+	if (c->last_trace[i] != c->trace_id) {
+		c->last_trace[i] = c->trace_id;
+		p->traces++;
+	}
+}
+
+static void b_unknown(void *ctx, struct sc_seq_task *t)
+{
+	b_start(ctx, t, SC_UNKNOWN);
+	t->a = SC_UNKNOWN;
+}
+
+static void b_syscall(void *ctx, struct sc_seq_task *t, long nr,
+		      const char *file, unsigned long line)
+{
+	struct ctx *c = ctx;
+	struct sc_profile *p = t->bind.prof;
+
+	(void)file;
+	(void)line;
+	if (!p)
+		return;
+	if (nr < 0 || nr >= SC_NR_MAX) {
+		c->skipped_nr++;	/* not in the alphabet: nothing to learn */
+		return;
+	}
+	p->syscalls++;
+	if (t->a != SC_UNKNOWN && t->b != SC_UNKNOWN &&
+	    sc_profile_add(p, t->a, t->b, (unsigned)nr, 1))
+		die_oom();
+	t->a = t->b;
+	t->b = (uint16_t)nr;
+}
+
+static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
+		   const char *file, unsigned long line, int replay,
+		   struct sc_seq_bind *nb)
+{
+	(void)t;
+	(void)file;
+	(void)line;
+	if (replay)
+		return;
+	memset(nb, 0, sizeof(*nb));
+	nb->bound = 1;
+	memcpy(nb->comm, comm, 16);
+	nb->prof = build_profile(ctx, comm);
+}
+
+/* ---- check / score: the replay -------------------------------------------- */
+
+static const char *kind_name(int kind)
+{
+	switch (kind) {
+	case SC_EV_UNSEEN_TRANSITION: return "unseen-transition";
+	case SC_EV_ANOMALY_SCORE: return "anomaly-score";
+	case SC_EV_EXEC_UNPROFILED: return "exec-unprofiled";
+	case SC_EV_COMPAT_SYSCALL: return "compat-syscall";
+	case SC_EV_UNKNOWN_SYSCALL: return "unknown-syscall";
+	}
+	return "?";
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static const char *sym(const struct ctx *c, unsigned nr)
+{
+	const char *s = nr == SC_ANY ? "*" : sc_syscall_name(c->arch, (int)nr);
+
+	return s ? s : "?";
+}
+
+/* one violation, as text or JSON (mode --check only) */
+static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
+		   const struct sc_step *r, long nr, const char *arg,
+		   const char *file, unsigned long line)
+{
+	const struct sc_profile *p = t->bind.profile ?
+		c->set.v[t->bind.profile - 1] : NULL;
+	char rawname[32];
+	const char *x = NULL;
+
+	c->violations++;
+	if (c->mode != M_CHECK)
+		return;
+	if (r) {
+		x = sym(c, r->x);
+		if (r->x == SC_ANY) {
+			snprintf(rawname, sizeof(rawname), "syscall_0x%lx",
+				 (unsigned long)nr);
+			x = rawname;
+		}
+	}
+	if (c->json) {
+		printf("{\"file\":");
+		json_str(file);
+		printf(",\"line\":%lu,\"pid\":%ld,\"comm\":", line, t->tid);
+		json_str(t->bind.comm);
+		printf(",\"profile\":");
+		json_str(p ? p->comm : "");
+		printf(",\"kind\":\"%s\"", kind_name(kind));
+		if (r) {
+			printf(",\"transition\":[");
+			json_str(sym(c, r->a));
+			putchar(',');
+			json_str(sym(c, r->b));
+			putchar(',');
+			json_str(x);
+			printf("],\"score\":%.3f", sc_task_score(&t->rs));
+		}
+		if (arg) {
+			printf(",\"arg\":");
+			json_str(arg);
+		}
+		printf("}\n");
+		return;
+	}
+	printf("%s:%lu: pid %ld comm %s: %s", file, line, t->tid, t->bind.comm,
+	       kind_name(kind));
+	if (r && kind == SC_EV_ANOMALY_SCORE)
+		printf(" %.3f bits/syscall at %s %s -> %s",
+		       sc_task_score(&t->rs), sym(c, r->a), sym(c, r->b), x);
+	else if (r)
+		printf(" %s %s -> %s", sym(c, r->a), sym(c, r->b), x);
+	if (arg)
+		printf(" %s", arg);
+	putchar('\n');
+}
+
+static void r_start(void *ctx, struct sc_seq_task *t, unsigned call)
+{
+	struct ctx *c = ctx;
+
+	sc_task_start(&t->rs, t->bind.profile, call);
+	if (t->bind.profile)
+		c->ps[t->bind.profile].touched = 1;
+}
+
+static void r_unknown(void *ctx, struct sc_seq_task *t)
+{
+	struct ctx *c = ctx;
+
+	sc_task_unknown(&t->rs, t->bind.profile);
+	if (t->bind.profile)
+		c->ps[t->bind.profile].touched = 1;
+}
+
+static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
+		      const char *file, unsigned long line)
+{
+	struct ctx *c = ctx;
+	struct sc_step r;
+	struct pstat *ps;
+
+	if (!t->bind.profile)
+		return;
+	ps = &c->ps[t->bind.profile];
+	sc_task_step(&c->table, &t->rs, nr, 0, &r);
+	if (r.kind) {
+		if (r.kind == SC_EV_UNSEEN_TRANSITION)
+			ps->unseen++;
+		report(c, t, r.kind, &r, nr, NULL, file, line);
+	}
+	if (r.anomaly)
+		report(c, t, SC_EV_ANOMALY_SCORE, &r, nr, NULL, file, line);
+	if (!r.checked)
+		return;
+	ps->cost_sum += r.cost;
+	ps->ncost++;
+	ps->window = c->table.info[t->bind.profile].window;
+	if (t->rs.score.fill >= ps->window) {
+		ps->full = 1;
+		if (t->rs.score.sum > ps->max_sum)
+			ps->max_sum = t->rs.score.sum;
+		if (ps->hist) {
+			uint32_t mean = t->rs.score.sum / ps->window;
+
+			ps->hist[mean > SC_COST_CAP ? SC_COST_CAP : mean]++;
+			ps->nwin++;
+		}
+	}
+}
+
+static uint32_t profile_id(const struct ctx *c, const char *comm)
+{
+	for (size_t i = 0; i < c->set.n; i++)
+		if (!strcmp(c->set.v[i]->comm, comm))
+			return (uint32_t)i + 1;
+	return 0;
+}
+
+static void r_exec(void *ctx, struct sc_seq_task *t, const char *comm,
+		   const char *file, unsigned long line, int replay,
+		   struct sc_seq_bind *nb)
+{
+	struct ctx *c = ctx;
+	uint32_t id = profile_id(c, comm);
+
+	/* a profiled task escaping into a program without a profile */
+	if (t->bind.bound && t->bind.profile && !id)
+		report(c, t, SC_EV_EXEC_UNPROFILED, NULL, 0, comm, file, line);
+	if (replay)
+		return;
+	memset(nb, 0, sizeof(*nb));
+	nb->bound = 1;
+	memcpy(nb->comm, comm, 16);
+	nb->profile = id;
+	nb->prof = id ? c->set.v[id - 1] : NULL;
+}
+
+static void s_error(void *ctx, const char *file, unsigned long line,
+		    const char *reason)
+{
+	line_error(ctx, file, line, reason);
+}
+
+static const struct sc_seq_ops build_ops = {
+	b_start, b_unknown, b_syscall, b_exec, s_error,
+};
+static const struct sc_seq_ops replay_ops = {
+	r_start, r_unknown, r_syscall, r_exec, s_error,
+};
+
+/* ---- traces ------------------------------------------------------------------ */
+
+struct trace {
+	const char *name;	/* file, or the -ff prefix */
+	char *prefix;		/* -ff: allocated prefix */
+	const char **files;
+	long *pids;		/* -ff: pid suffix of each file, else -1 */
+	size_t n;
+};
+
+static int feed_strace_file(struct ctx *c, struct sc_seq *s, const char *path,
+			    long tid)
+{
+	struct sc_reader r;
+	struct sc_line l;
+	const char *line;
+	size_t len;
+	int cut, rc;
+
+	if (sc_reader_open(&r, path) < 0) {
+		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((rc = sc_reader_next(&r, &line, &len, &cut)) > 0) {
+		sc_strace_parse(line, len, c->arch, cut, &l);
+		if (cut && l.type != SC_LINE_ERROR) {
+			c->cut++;
+			if (!c->quiet)
+				fprintf(stderr, "extractor: %s:%lu: line cut short at "
+					"end of file (kept as an unfinished call)\n",
+					path, r.lineno);
+		}
+		sc_seq_line(s, &l, tid, path, r.lineno);
+	}
+	if (rc < 0)
+		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
+	sc_reader_close(&r);
+	return rc;
+}
+
+/* numeric traces: "NR NR ..." (one task) or "PID NR" lines */
+static int feed_numbers(struct ctx *c, struct sc_seq *s, const char *path)
+{
+	struct sc_reader r;
+	struct sc_seq_bind bind;
+	struct sc_line l;
+	const char *line;
+	size_t len;
+	int cut, rc;
+
+	memset(&bind, 0, sizeof(bind));
+	bind.bound = 1;
+	snprintf(bind.comm, sizeof(bind.comm), "%s", c->comm);
+	if (c->mode == M_BUILD) {
+		bind.prof = build_profile(c, bind.comm);
+	} else {
+		bind.profile = profile_id(c, bind.comm);
+		bind.prof = bind.profile ? c->set.v[bind.profile - 1] : NULL;
+	}
+	if (sc_reader_open(&r, path) < 0) {
+		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	memset(&l, 0, sizeof(l));
+	l.type = SC_LINE_SYSCALL;
+	l.ret_kind = SC_RET_NONE;
+	if (c->format == F_NUMBERS)
+		sc_seq_link(s, 0, &bind, SC_START);
+	while ((rc = sc_reader_next(&r, &line, &len, &cut)) > 0) {
+		const char *p = line, *e = line + len;
+		int field = 0;
+		long v[2] = { -1, -1 };
+
+		while (p < e) {
+			char num[24], *end;
+			const char *q;
+			size_t n;
+
+			while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+				p++;
+			if (p == e)
+				break;
+			for (q = p; q < e && *q != ' ' && *q != '\t' && *q != '\r'; q++)
+				;
+			n = (size_t)(q - p);
+			if (n >= sizeof(num))
+				n = sizeof(num) - 1;
+			memcpy(num, p, n);
+			num[n] = '\0';
+			errno = 0;
+			v[field < 2 ? field : 1] = strtol(num, &end, 0);
+			if (*end || errno || n == 0) {
+				line_error(c, path, r.lineno, "not a number");
+				field = -1;
+				break;
+			}
+			p = q;
+			if (c->format == F_NUMBERS && v[0] < 0) {
+				line_error(c, path, r.lineno,
+					   "negative syscall number");
+			} else if (c->format == F_NUMBERS) {
+				l.pid = 0;
+				l.nr = v[0];
+				sc_seq_line(s, &l, 0, path, r.lineno);
+			} else if (++field > 2) {
+				break;
+			}
+		}
+		if (c->format != F_PID_NUMBERS || field == -1 ||
+		    (field == 0 && p == e))
+			continue;
+		if (field != 2) {
+			line_error(c, path, r.lineno, "expected \"PID NR\"");
+			continue;
+		}
+		if (v[0] < 0) {
+			line_error(c, path, r.lineno, "negative pid");
+			continue;
+		}
+		if (v[1] < 0) {
+			line_error(c, path, r.lineno, "negative syscall number");
+			continue;
+		}
+		/* every pid is a task of its own, from (START, START) */
+		if (!sc_seq_known(s, v[0]) && !sc_seq_has_link(s, v[0]))
+			sc_seq_link(s, v[0], &bind, SC_START);
+		l.pid = v[0];
+		l.nr = v[1];
+		sc_seq_line(s, &l, 0, path, r.lineno);
+	}
+	if (rc < 0)
+		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
+	sc_reader_close(&r);
+	return rc;
+}
+
+static int cmp_pid(const void *l, const void *r)
+{
+	const long *a = l, *b = r;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+/* -ff: feed parents before children, so every child finds its link */
+static int feed_ff(struct ctx *c, struct sc_seq *s, const struct trace *tr)
+{
+	char *done = calloc(tr->n, 1);
+	int rc = 0;
+
+	if (!done)
+		die_oom();
+	for (size_t k = 0; k < tr->n && rc >= 0; k++) {
+		size_t pick = tr->n;
+
+		for (size_t i = 0; i < tr->n && pick == tr->n; i++)
+			if (!done[i] && sc_seq_has_link(s, tr->pids[i]))
+				pick = i;
+		for (size_t i = 0; i < tr->n && pick == tr->n; i++)
+			if (!done[i])
+				pick = i;	/* the lowest pid: a root */
+		done[pick] = 1;
+		rc = feed_strace_file(c, s, tr->files[pick], tr->pids[pick]);
+	}
+	free(done);
+	return rc;
+}
+
+static double trace_score(const struct pstat *ps)
+{
+	if (ps->full)
+		return sc_cost_to_bits((uint32_t)ps->max_sum) / ps->window;
+	if (ps->ncost)
+		return sc_cost_to_bits((uint32_t)(ps->cost_sum / ps->ncost)) +
+		       (double)(ps->cost_sum % ps->ncost) / ps->ncost / SC_COST_ONE;
+	return 0;
+}
+
+static int run_trace(struct ctx *c, const struct trace *tr)
+{
+	struct sc_seq s;
+	int rc = 0;
+
+	if (sc_seq_init(&s, c->arch, c->mode == M_BUILD ? &build_ops :
+			&replay_ops, c) < 0)
+		die_oom();
+	c->trace_id++;
+	if (c->mode != M_BUILD) {
+		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
+			struct pstat *ps = &c->ps[i];
+
+			ps->touched = ps->full = 0;
+			ps->max_sum = ps->cost_sum = ps->ncost = ps->unseen = 0;
+		}
+	}
+	if (c->format != F_STRACE)
+		rc = feed_numbers(c, &s, tr->files[0]);
+	else if (tr->pids[0] >= 0)
+		rc = feed_ff(c, &s, tr);
+	else
+		rc = feed_strace_file(c, &s, tr->files[0], 0);
+	sc_seq_finish(&s);
+	if (rc < 0)
+		return -1;
+	if (c->mode == M_SCORE) {
+		int any = 0;
+
+		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
+			if (!c->ps[i].touched)
+				continue;
+			any = 1;
+			printf("%s\t%s\t%.3f\t%llu\n", tr->name, c->set.v[i - 1]->comm,
+			       trace_score(&c->ps[i]),
+			       (unsigned long long)c->ps[i].unseen);
+		}
+		if (!any)
+			printf("%s\t-\t0.000\t0\n", tr->name);
+	} else if (c->mode == M_VALIDATE) {
+		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
+			struct pstat *ps = &c->ps[i];
+			double v = trace_score(ps);
+
+			if (!ps->touched || !ps->ncost)
+				continue;
+			if (!ps->vseen || v > ps->vmax)
+				ps->vmax = v;
+			ps->vseen = 1;
+		}
+	}
+	return 0;
+}
+
+/* group the command line into traces: app.syscall.123 app.syscall.124 ... */
+static struct trace *group_traces(char **paths, int n, size_t *ntr)
+{
+	struct trace *tv = calloc((size_t)n, sizeof(*tv));
+	size_t nt = 0;
+
+	if (!tv)
+		die_oom();
+	for (int i = 0; i < n; i++) {
+		const char *dot = strrchr(paths[i], '.');
+		const char *slash = strrchr(paths[i], '/');
+		size_t plen = 0;
+		long pid = -1;
+		struct trace *tr = NULL;
+
+		if (dot && dot[1] && (!slash || dot > slash + 1) &&
+		    strspn(dot + 1, "0123456789") == strlen(dot + 1) &&
+		    strlen(dot + 1) < 10) {
+			plen = (size_t)(dot - paths[i]);
+			pid = strtol(dot + 1, NULL, 10);
+			for (size_t k = 0; k < nt && !tr; k++)
+				if (tv[k].prefix && strlen(tv[k].prefix) == plen &&
+				    !memcmp(tv[k].prefix, paths[i], plen))
+					tr = &tv[k];
+		}
+		if (!tr) {
+			tr = &tv[nt++];
+			tr->files = calloc((size_t)n, sizeof(*tr->files));
+			tr->pids = calloc((size_t)n, sizeof(*tr->pids));
+			if (!tr->files || !tr->pids)
+				die_oom();
+			tr->name = paths[i];
+			if (pid >= 0) {
+				tr->prefix = strndup(paths[i], plen);
+				if (!tr->prefix)
+					die_oom();
+				tr->name = tr->prefix;
+			}
+		}
+		tr->files[tr->n] = paths[i];
+		tr->pids[tr->n] = pid;
+		tr->n++;
+	}
+	/* -ff groups: files by pid */
+	for (size_t k = 0; k < nt; k++) {
+		struct trace *tr = &tv[k];
+
+		if (tr->pids[0] < 0 || tr->n < 2)
+			continue;
+		for (size_t i = 1; i < tr->n; i++)	/* insertion sort: pairs */
+			for (size_t j = i; j > 0 && cmp_pid(&tr->pids[j - 1],
+							    &tr->pids[j]) > 0; j--) {
+				long tp = tr->pids[j];
+				const char *tf = tr->files[j];
+
+				tr->pids[j] = tr->pids[j - 1];
+				tr->files[j] = tr->files[j - 1];
+				tr->pids[j - 1] = tp;
+				tr->files[j - 1] = tf;
+			}
+	}
+	*ntr = nt;
+	return tv;
+}
+
+static void free_traces(struct trace *tv, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		free(tv[k].files);
+		free(tv[k].pids);
+		free(tv[k].prefix);
+	}
+	free(tv);
+}
+
+/* ---- the modes' endings ------------------------------------------------------ */
+
+static int ensure_dir(const char *dir)
+{
+	struct stat st;
+
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	return mkdir(dir, 0755);
+}
+
+static int comm_ok(const char *comm)
+{
+	return comm[0] && strcmp(comm, ".") && strcmp(comm, "..") &&
+	       !strchr(comm, '/');
+}
+
+/* build: merge into DIR/<comm>.json; load everything before writing any */
+static int write_built(struct ctx *c, const char *dir)
+{
+	struct sc_profile **out = calloc(c->set.n + 1, sizeof(*out));
+	char **paths = calloc(c->set.n + 1, sizeof(*paths));
+	char err[512];
+	int rc = 0;
+	size_t nout = 0;
+	uint64_t nsys = 0;
+
+	if (!out || !paths)
+		die_oom();
+	if (ensure_dir(dir) < 0) {
+		fprintf(stderr, "extractor: %s: %s\n", dir, strerror(errno));
+		rc = 2;
+		goto out;
+	}
+	for (size_t i = 0; i < c->set.n; i++) {
+		struct sc_profile *p = c->set.v[i];
+		struct sc_profile *old;
+
+		if (!comm_ok(p->comm)) {
+			fprintf(stderr, "extractor: comm \"%s\" cannot name a "
+				"profile file, skipped\n", p->comm);
+			continue;
+		}
+		if (asprintf(&paths[nout], "%s/%s.json", dir, p->comm) < 0)
+			die_oom();
+		if (access(paths[nout], F_OK)) {
+			out[nout++] = p;
+			continue;
+		}
+		old = sc_profile_load(paths[nout], err, sizeof(err));
+		if (!old) {
+			fprintf(stderr, "extractor: %s\n", err);
+			free(paths[nout]);
+			paths[nout] = NULL;
+			rc = 2;
+			goto out;
+		}
+		if (old->arch != p->arch || old->depth != p->depth ||
+		    sc_profile_merge(old, p)) {
+			fprintf(stderr, "extractor: %s: cannot merge: arch %s depth "
+				"%d there, arch %s depth %d here\n", paths[nout],
+				sc_arch_name(old->arch), old->depth,
+				sc_arch_name(p->arch), p->depth);
+			sc_profile_free(old);
+			free(paths[nout]);
+			paths[nout] = NULL;
+			rc = 2;
+			goto out;
+		}
+		/* keep the merged copy in the set so it is freed with it */
+		sc_profile_free(p);
+		c->set.v[i] = old;
+		out[nout++] = old;
+	}
+	for (size_t i = 0; i < nout; i++) {
+		if (sc_profile_save(out[i], paths[i], err, sizeof(err))) {
+			fprintf(stderr, "extractor: %s\n", err);
+			rc = 2;
+			goto out;
+		}
+		nsys += out[i]->syscalls;
+	}
+	if (!c->quiet)
+		fprintf(stderr, "extractor: %zu profiles in %s\n", nout, dir);
+out:
+	for (size_t i = 0; i < c->set.n + 1; i++)
+		free(paths[i]);
+	free(paths);
+	free(out);
+	(void)nsys;
+	return rc;
+}
+
+/* the threshold level only target_fpr of the windows exceed (cost units) */
+static uint32_t fpr_level(const struct pstat *ps, double fpr)
+{
+	double allowed = fpr * (double)ps->nwin;
+	uint64_t above = 0;
+
+	for (long m = SC_COST_CAP; m >= 0; m--) {
+		if ((double)(above + ps->hist[m]) > allowed)
+			return (uint32_t)m + 1;
+		above += ps->hist[m];
+	}
+	return 1;
+}
+
+static int write_validated(struct ctx *c)
+{
+	char err[512];
+	int n = 0;
+
+	for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
+		struct sc_profile *p = c->set.v[i - 1];
+		struct pstat *ps = &c->ps[i];
+		double bits;
+		uint32_t cost;
+
+		if (!ps->vseen)
+			continue;
+		if (c->target_fpr >= 0 && ps->nwin)
+			cost = fpr_level(ps, c->target_fpr);
+		else
+			cost = (uint32_t)ceil((ps->vmax + c->margin) * SC_COST_ONE);
+		bits = sc_cost_to_bits(cost ? cost : 1);
+		p->has_threshold = true;
+		p->threshold = bits;
+		if (sc_profile_save(p, p->path, err, sizeof(err))) {
+			fprintf(stderr, "extractor: %s\n", err);
+			return 2;
+		}
+		n++;
+		if (!c->quiet)
+			fprintf(stderr, "extractor: %s: threshold %.4f bits/syscall "
+				"(highest trace score %.4f)\n", p->path, bits,
+				ps->vmax);
+	}
+	if (!n)
+		fprintf(stderr, "extractor: no profile ran in the validation "
+			"traces; nothing written\n");
+	return 0;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return errno || end == s || *end || !(*v >= lo && *v <= hi) ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "check", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "score", required_argument, NULL, 's' },
+		{ "validate", no_argument, NULL, 'V' },
+		{ "target-fpr", required_argument, NULL, 'F' },
+		{ "margin", required_argument, NULL, 'M' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "comm", required_argument, NULL, 'C' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx c;
+	const char *outdir = "res", *profdir = NULL;
+	struct trace *tv;
+	size_t ntr;
+	char err[512];
+	int opt, rc = 0, nmodes = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = M_BUILD;
+	c.depth = 2;
+	c.arch = SC_ARCH_X86_64;
+	c.target_fpr = -1;
+	c.margin = 0.5;
+	while ((opt = getopt_long(argc, argv, "o:d:c:js:Vf:a:qh", longopts,
+				  NULL)) != -1) {
+		double v;
+
+		switch (opt) {
+		case 'o': outdir = optarg; break;
+		case 'd':
+			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+				fprintf(stderr, "extractor: --depth must be 1 or 2\n");
+				return 2;
+			}
+			c.depth = optarg[0] - '0';
+			break;
+		case 'c': c.mode = M_CHECK; profdir = optarg; nmodes++; break;
+		case 's': c.mode = M_SCORE; profdir = optarg; nmodes++; break;
+		case 'V': c.mode = M_VALIDATE; nmodes++; break;
+		case 'j': c.json = 1; break;
+		case 'F':
+			if (parse_double(optarg, 0, 1, &v)) {
+				fprintf(stderr, "extractor: --target-fpr: a fraction "
+					"0..1\n");
+				return 2;
+			}
+			c.target_fpr = v;
+			break;
+		case 'M':
+			if (parse_double(optarg, 0, 64, &v)) {
+				fprintf(stderr, "extractor: --margin: bits 0..64\n");
+				return 2;
+			}
+			c.margin = v;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "strace")) c.format = F_STRACE;
+			else if (!strcmp(optarg, "numbers")) c.format = F_NUMBERS;
+			else if (!strcmp(optarg, "pid-numbers")) c.format = F_PID_NUMBERS;
+			else {
+				fprintf(stderr, "extractor: unknown --format %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'C':
+			if (!optarg[0] || strlen(optarg) > 15 || strchr(optarg, '/')) {
+				fprintf(stderr, "extractor: --comm: 1..15 bytes, "
+					"no '/'\n");
+				return 2;
+			}
+			c.comm = optarg;
+			break;
+		case 'a':
+			c.arch = sc_arch_parse(optarg);
+			if (c.arch < 0) {
+				fprintf(stderr, "extractor: unknown --arch %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'q': c.quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (nmodes > 1) {
+		fprintf(stderr, "extractor: --check, --score and --validate "
+			"exclude each other\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (c.format != F_STRACE && !c.comm) {
+		fprintf(stderr, "extractor: numeric traces need --comm NAME\n");
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) || access(argv[i], R_OK)) {
+			fprintf(stderr, "extractor: %s: %s\n", argv[i],
+				strerror(errno ? errno : EACCES));
+			return 2;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "extractor: %s: is a directory\n", argv[i]);
+			return 2;
+		}
+	}
+	if (c.mode == M_VALIDATE)
+		profdir = outdir;
+	if (c.mode != M_BUILD) {
+		char *dirs[1] = { (char *)profdir };
+
+		if (sc_profile_set_load(&c.set, dirs, 1, err, sizeof(err)) < 0) {
+			fprintf(stderr, "extractor: %s\n", err);
+			return 2;
+		}
+		if (c.set.n && c.set.v[0]->arch != c.arch)
+			c.arch = c.set.v[0]->arch;
+		if (sc_table_build(&c.table, &c.set, -1, err, sizeof(err)) < 0) {
+			fprintf(stderr, "extractor: %s\n", err);
+			sc_profile_set_free(&c.set);
+			return 2;
+		}
+		c.ps = calloc(c.table.nprofiles + 1, sizeof(*c.ps));
+		if (!c.ps)
+			die_oom();
+		if (c.mode == M_VALIDATE && c.target_fpr >= 0)
+			for (uint32_t i = 1; i <= c.table.nprofiles; i++) {
+				c.ps[i].hist = calloc(SC_COST_CAP + 1, sizeof(uint64_t));
+				if (!c.ps[i].hist)
+					die_oom();
+			}
+	}
+	if (c.format != F_STRACE) {
+		ntr = (size_t)(argc - optind);
+		tv = calloc(ntr, sizeof(*tv));
+		if (!tv)
+			die_oom();
+		for (size_t i = 0; i < ntr; i++) {
+			tv[i].name = argv[optind + (int)i];
+			tv[i].files = calloc(1, sizeof(*tv[i].files));
+			tv[i].pids = calloc(1, sizeof(*tv[i].pids));
+			if (!tv[i].files || !tv[i].pids)
+				die_oom();
+			tv[i].files[0] = tv[i].name;
+			tv[i].pids[0] = -1;
+			tv[i].n = 1;
+		}
+	} else {
+		tv = group_traces(argv + optind, argc - optind, &ntr);
+	}
+	for (size_t i = 0; i < ntr && !rc; i++)
+		if (run_trace(&c, &tv[i]) < 0)
+			rc = 2;
+	fflush(stdout);
+	if (c.malformed || c.cut)
+		fprintf(stderr, "extractor: %lu malformed lines skipped, %lu lines "
+			"cut short\n", c.malformed, c.cut);
+	if (!rc) {
+		switch (c.mode) {
+		case M_BUILD: rc = write_built(&c, outdir); break;
+		case M_VALIDATE: rc = write_validated(&c); break;
+		case M_CHECK: rc = c.violations ? 1 : 0; break;
+		case M_SCORE: break;
+		}
+	}
+	if (c.mode != M_BUILD) {
+		for (uint32_t i = 0; c.ps && i <= c.table.nprofiles; i++)
+			free(c.ps[i].hist);
+		sc_table_free(&c.table);
+	}
+	free(c.ps);
+	free(c.last_trace);
+	sc_profile_set_free(&c.set);
+	free_traces(tv, ntr);
+	return rc;
+}

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Trace sequencer: turns parsed strace lines into per-thread events.
+ *
+ * Two orders make this harder than a dictionary of tids:
+ *  - with -f, a child's first lines often come before the parent's clone
+ *    result (always so for vfork: the parent resumes after the child's
+ *    exec).  Such a tid is "unlinked": its events go to a bounded ring
+ *    until the clone result names it, then they are replayed under the
+ *    parent's binding; a ring that overflowed replays as an UNKNOWN start.
+ *  - an unfinished call's result comes lines later, possibly on another
+ *    tid (a non-leader thread's execve resumes in the leader).
+ * Memory: one record per live (or exited but unlinked) thread and per
+ * announced child not yet seen; nothing grows with the trace's length.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sequence.h"
+#include "syscalls.h"
+
+#define HASH_INIT	64
+#define LINKS_MAX	(1ul << 16)	/* children announced but never traced */
+
+static unsigned long tid_hash(long tid, unsigned long mask)
+{
+	return ((unsigned long)tid * 0x9E3779B97F4A7C15ull >> 16) & mask;
+}
+
+int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
+		void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->ctx = ctx;
+	s->arch = arch;
+	s->nr_execve = sc_syscall_nr(arch, "execve");
+	s->nr_execveat = sc_syscall_nr(arch, "execveat");
+	s->nr_clone = sc_syscall_nr(arch, "clone");
+	s->nr_clone3 = sc_syscall_nr(arch, "clone3");
+	s->nr_fork = sc_syscall_nr(arch, "fork");
+	s->nr_vfork = sc_syscall_nr(arch, "vfork");
+	s->tmask = HASH_INIT - 1;
+	s->lmask = HASH_INIT - 1;
+	s->tasks = calloc(HASH_INIT, sizeof(*s->tasks));
+	s->links = calloc(HASH_INIT, sizeof(*s->links));
+	if (!s->tasks || !s->links) {
+		free(s->tasks);
+		free(s->links);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the two hash tables (chained, doubled at load 1) ------------------- */
+
+static struct sc_seq_task *task_find(const struct sc_seq *s, long tid)
+{
+	struct sc_seq_task *t = s->tasks[tid_hash(tid, s->tmask)];
+
+	while (t && t->tid != tid)
+		t = t->next;
+	return t;
+}
+
+static void task_grow(struct sc_seq *s)
+{
+	unsigned long nmask = s->tmask * 2 + 1;
+	struct sc_seq_task **nt = calloc(nmask + 1, sizeof(*nt));
+
+	if (!nt)
+		return;		/* longer chains, still correct */
+	for (unsigned long i = 0; i <= s->tmask; i++) {
+		struct sc_seq_task *t = s->tasks[i], *next;
+
+		for (; t; t = next) {
+			unsigned long h = tid_hash(t->tid, nmask);
+
+			next = t->next;
+			t->next = nt[h];
+			nt[h] = t;
+		}
+	}
+	free(s->tasks);
+	s->tasks = nt;
+	s->tmask = nmask;
+}
+
+static void task_remove(struct sc_seq *s, struct sc_seq_task *t)
+{
+	struct sc_seq_task **pp = &s->tasks[tid_hash(t->tid, s->tmask)];
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = t->next;
+		s->ntasks--;
+	}
+	free(t);
+}
+
+static struct sc_link *link_take(struct sc_seq *s, long tid)
+{
+	struct sc_link **pp = &s->links[tid_hash(tid, s->lmask)], *l;
+
+	while (*pp && (*pp)->tid != tid)
+		pp = &(*pp)->next;
+	l = *pp;
+	if (l) {
+		*pp = l->next;
+		s->nlinks--;
+	}
+	return l;
+}
+
+static void links_clear(struct sc_seq *s)
+{
+	for (unsigned long i = 0; i <= s->lmask; i++) {
+		struct sc_link *l = s->links[i], *next;
+
+		for (; l; l = next) {
+			next = l->next;
+			free(l);
+		}
+		s->links[i] = NULL;
+	}
+	s->nlinks = 0;
+}
+
+int sc_seq_known(const struct sc_seq *s, long tid)
+{
+	const struct sc_seq_task *t = task_find(s, tid);
+
+	return t && !t->dead;
+}
+
+int sc_seq_has_link(const struct sc_seq *s, long tid)
+{
+	const struct sc_link *l = s->links[tid_hash(tid, s->lmask)];
+
+	while (l && l->tid != tid)
+		l = l->next;
+	return l != NULL;
+}
+
+int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
+		unsigned call)
+{
+	struct sc_link *l = link_take(s, tid);	/* a reused pid replaces */
+
+	if (!l)
+		l = malloc(sizeof(*l));
+	if (!l)
+		return -1;
+	if (s->nlinks >= LINKS_MAX)
+		links_clear(s);	/* children that were never traced */
+	if (s->nlinks >= s->lmask + 1) {
+		unsigned long nmask = s->lmask * 2 + 1;
+		struct sc_link **nl = calloc(nmask + 1, sizeof(*nl));
+
+		if (nl) {
+			for (unsigned long i = 0; i <= s->lmask; i++) {
+				struct sc_link *x = s->links[i], *next;
+
+				for (; x; x = next) {
+					unsigned long h = tid_hash(x->tid, nmask);
+
+					next = x->next;
+					x->next = nl[h];
+					nl[h] = x;
+				}
+			}
+			free(s->links);
+			s->links = nl;
+			s->lmask = nmask;
+		}
+	}
+	l->tid = tid;
+	l->bind = *bind;
+	l->call = call;
+	l->next = s->links[tid_hash(tid, s->lmask)];
+	s->links[tid_hash(tid, s->lmask)] = l;
+	s->nlinks++;
+	return 0;
+}
+
+/* ---- tasks ---------------------------------------------------------------- */
+
+static struct sc_seq_task *task_new(struct sc_seq *s, long tid,
+				    const char *file)
+{
+	struct sc_seq_task *t = calloc(1, sizeof(*t));
+	struct sc_link *l;
+	unsigned long h;
+
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->file = file;
+	if (s->ntasks >= s->tmask + 1)
+		task_grow(s);
+	h = tid_hash(tid, s->tmask);
+	t->next = s->tasks[h];
+	s->tasks[h] = t;
+	s->ntasks++;
+
+	l = link_take(s, tid);
+	if (l) {
+		t->linked = 1;
+		t->bind = l->bind;
+		if (t->bind.bound)
+			s->ops->start(s->ctx, t, l->call);
+		free(l);
+	}
+	return t;
+}
+
+static struct sc_seq_task *task_get(struct sc_seq *s, long tid,
+				    const char *file)
+{
+	struct sc_seq_task *t = task_find(s, tid);
+
+	if (t && t->dead) {	/* pid reused before anyone linked the old one */
+		task_remove(s, t);
+		t = NULL;
+	}
+	return t ? t : task_new(s, tid, file);
+}
+
+static int is_clone(const struct sc_seq *s, long nr)
+{
+	return nr >= 0 && (nr == s->nr_clone || nr == s->nr_clone3 ||
+			   nr == s->nr_fork || nr == s->nr_vfork);
+}
+
+static int is_exec(const struct sc_seq *s, long nr)
+{
+	return nr >= 0 && (nr == s->nr_execve || nr == s->nr_execveat);
+}
+
+/* buffer one event of an unlinked task (the ring keeps the latest) */
+static void buffer(struct sc_seq_task *t, long nr, unsigned long line,
+		   int exec)
+{
+	struct sc_seq_ev *ev = &t->buf[t->nbuf % SC_SEQ_BUF];
+
+	ev->nr = (uint16_t)(nr >= 0 && nr < SC_NR_MAX ? nr : SC_NR_MAX);
+	ev->raw = nr;
+	ev->exec = (uint16_t)exec;
+	ev->line = (uint32_t)line;
+	t->nbuf++;
+}
+
+/*
+ * The clone result naming child arrived: replay what it did before its
+ * creation was known, under the parent's binding.  Its exec (if any)
+ * already rebound it; the replay only covers the old image.
+ */
+static void link_late(struct sc_seq *s, struct sc_seq_task *child,
+		      const struct sc_seq_bind *bind, unsigned call)
+{
+	struct sc_seq_task *tmp = NULL, *run = child;
+	unsigned n = child->nbuf > SC_SEQ_BUF ? SC_SEQ_BUF : child->nbuf;
+	unsigned first = child->nbuf - n;
+
+	if (child->frozen) {
+		/* exec'd already: replay the old image on a scratch copy */
+		tmp = malloc(sizeof(*tmp));
+		if (!tmp)
+			return;
+		memcpy(tmp, child, sizeof(*tmp));
+		run = tmp;
+	}
+	run->bind = *bind;
+	run->linked = 1;
+	if (bind->bound) {
+		if (child->nbuf > SC_SEQ_BUF) {
+			s->unknown_tids++;
+			s->ops->unknown(s->ctx, run);
+		} else {
+			s->ops->start(s->ctx, run, call);
+		}
+		for (unsigned i = first; i < child->nbuf; i++) {
+			const struct sc_seq_ev *ev = &child->buf[i % SC_SEQ_BUF];
+
+			s->ops->syscall(s->ctx, run, ev->raw, child->file,
+					ev->line);
+			if (ev->exec) {
+				struct sc_seq_bind nb;
+
+				s->ops->exec(s->ctx, run, child->exec_comm,
+					     child->file, ev->line, 1, &nb);
+			}
+		}
+	}
+	free(tmp);
+	child->linked = 1;
+	child->nbuf = 0;
+}
+
+/* a complete syscall of t (result known or not) */
+static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
+		     int ret_kind, long ret, const char *comm,
+		     const char *file, unsigned long line)
+{
+	int exec_ok = is_exec(s, nr) && ret_kind == SC_RET_VALUE && ret == 0 &&
+		      comm;
+
+	if (!t->linked && !t->frozen) {
+		buffer(t, nr, line, exec_ok);
+		if (exec_ok) {
+			/* the new image's binding is known without the link */
+			struct sc_seq_bind nb;
+			struct sc_seq_task tmp = *t;
+
+			t->frozen = 1;
+			memcpy(t->exec_comm, comm, 16);
+			tmp.bind.bound = 0;
+			s->ops->exec(s->ctx, &tmp, comm, file, line, 0, &nb);
+			t->bind = nb;
+			s->ops->start(s->ctx, t, (unsigned)nr);
+		}
+	} else {
+		if (t->bind.bound)
+			s->ops->syscall(s->ctx, t, nr, file, line);
+		if (exec_ok) {
+			struct sc_seq_bind nb;
+
+			s->ops->exec(s->ctx, t, comm, file, line, 0, &nb);
+			t->bind = nb;
+			s->ops->start(s->ctx, t, (unsigned)nr);
+		}
+	}
+	if (is_clone(s, nr) && ret_kind == SC_RET_VALUE && ret > 0) {
+		struct sc_seq_task *child = task_find(s, ret);
+
+		if (!t->linked && !t->frozen) {
+			/* parent's own binding unknown: child is unknown too */
+			if (!child)
+				child = task_new(s, ret, file);
+			return;
+		}
+		if (child && !child->linked) {
+			link_late(s, child, &t->bind, (unsigned)nr);
+			if (child->dead)
+				task_remove(s, child);
+		} else if (!child) {
+			sc_seq_link(s, ret, &t->bind, (unsigned)nr);
+		}
+	}
+}
+
+static void flush_pending(struct sc_seq *s, struct sc_seq_task *t)
+{
+	if (!t->pending)
+		return;
+	t->pending = 0;
+	complete(s, t, t->pend_nr, SC_RET_NONE, 0, NULL, t->file,
+		 t->pend_line);
+}
+
+static void task_exit(struct sc_seq *s, struct sc_seq_task *t)
+{
+	flush_pending(s, t);
+	if (!t->linked && t->nbuf > 0 && t->nbuf <= SC_SEQ_BUF) {
+		t->dead = 1;	/* keep: its parent's clone result may follow */
+		return;
+	}
+	task_remove(s, t);
+}
+
+void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
+		 const char *file, unsigned long line)
+{
+	long tid = l->pid >= 0 ? l->pid : default_tid;
+	struct sc_seq_task *t;
+
+	switch (l->type) {
+	case SC_LINE_SKIP:
+	case SC_LINE_SIGNAL:
+		return;
+	case SC_LINE_ERROR:
+		s->ops->error(s->ctx, file, line, l->reason);
+		return;
+	default:
+		break;
+	}
+	if ((l->type == SC_LINE_SYSCALL || l->type == SC_LINE_UNFINISHED ||
+	     l->type == SC_LINE_RESUMED) && l->nr < 0) {
+		s->ops->error(s->ctx, file, line, "unknown syscall name");
+		return;
+	}
+	t = task_get(s, tid, file);
+	if (!t)
+		return;
+	switch (l->type) {
+	case SC_LINE_SYSCALL:
+		flush_pending(s, t);
+		complete(s, t, l->nr, l->ret_kind, l->ret,
+			 l->has_comm ? l->comm : NULL, file, line);
+		break;
+	case SC_LINE_UNFINISHED:
+		flush_pending(s, t);
+		t->pending = 1;
+		t->pend_nr = l->nr;
+		t->pend_line = line;
+		t->pend_has_comm = l->has_comm;
+		if (l->has_comm)
+			memcpy(t->pend_comm, l->comm, 16);
+		if (is_exec(s, l->nr) && l->has_comm) {
+			s->exec_valid = 1;
+			s->exec_tid = tid;
+			memcpy(s->exec_comm, l->comm, 16);
+		}
+		break;
+	case SC_LINE_RESUMED:
+		if (t->pending && t->pend_nr == l->nr) {
+			if (l->ret_kind == SC_RET_NONE && !l->cut)
+				break;	/* resumed, then unfinished again */
+			t->pending = 0;
+			complete(s, t, l->nr, l->ret_kind, l->ret,
+				 t->pend_has_comm ? t->pend_comm : NULL, file,
+				 t->pend_line);
+			break;
+		}
+		if (!t->pending && is_exec(s, l->nr) && s->exec_valid &&
+		    s->exec_tid != tid) {
+			/* a non-leader's execve, finishing in the leader */
+			struct sc_seq_task *o = task_find(s, s->exec_tid);
+			char comm[16];
+
+			memcpy(comm, s->exec_comm, 16);
+			s->exec_valid = 0;
+			if (o && o->pending) {
+				o->pending = 0;
+				if (o->bind.bound && (o->linked || o->frozen))
+					s->ops->syscall(s->ctx, o, o->pend_nr,
+							file, o->pend_line);
+			}
+			if (l->ret_kind == SC_RET_VALUE && l->ret == 0) {
+				struct sc_seq_bind nb;
+				struct sc_seq_task tmp = *t;
+
+				tmp.bind = o ? o->bind : t->bind;
+				s->ops->exec(s->ctx, &tmp, comm, file, line, 0,
+					     &nb);
+				t->bind = nb;
+				t->linked = 1;
+				t->frozen = 1;
+				t->pending = 0;
+				s->ops->start(s->ctx, t, (unsigned)l->nr);
+			}
+			break;
+		}
+		s->ops->error(s->ctx, file, line, t->pending ?
+			      "resumed call does not match the unfinished one" :
+			      "resumed call without an unfinished one");
+		flush_pending(s, t);
+		break;
+	case SC_LINE_EXITED:
+		task_exit(s, t);
+		break;
+	case SC_LINE_SUPERSEDED:
+		/* its pending execve finishes in the leader's tid */
+		if (t->pending && is_exec(s, t->pend_nr) && s->exec_valid &&
+		    s->exec_tid == tid) {
+			if (t->bind.bound && (t->linked || t->frozen))
+				s->ops->syscall(s->ctx, t, t->pend_nr, file,
+						t->pend_line);
+			t->pending = 0;
+		}
+		task_exit(s, t);
+		break;
+	}
+}
+
+void sc_seq_finish(struct sc_seq *s)
+{
+	for (unsigned long i = 0; i <= s->tmask; i++) {
+		struct sc_seq_task *t = s->tasks[i], *next;
+
+		for (; t; t = next) {
+			next = t->next;
+			if (!t->dead)
+				flush_pending(s, t);
+			free(t);
+		}
+	}
+	links_clear(s);
+	free(s->tasks);
+	free(s->links);
+	s->tasks = NULL;
+	s->links = NULL;
+}

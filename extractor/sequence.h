@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Per-thread syscall sequences out of parsed strace lines, with the start
+ * rules of design.md section 1: exec binds a new comm in (START, execve),
+ * clone-family children inherit their parent's binding in (START, call),
+ * tids never seen created start in (UNKNOWN, UNKNOWN).
+ *
+ * The sequencer only decides who did what and when a task starts; what a
+ * syscall means (learning, checking, scoring) is up to the callbacks.
+ */
+#ifndef SC_SEQUENCE_H
+#define SC_SEQUENCE_H
+
+#include <stdint.h>
+
+#include "replay.h"
+#include "strace.h"
+
+/* events buffered for a tid whose creation has not been seen yet */
+#define SC_SEQ_BUF	64
+
+/* what a task runs under: set at exec, copied to children */
+struct sc_seq_bind {
+	int bound;		/* comm known */
+	char comm[16];
+	void *prof;		/* consumer's handle for comm (may be NULL) */
+	uint32_t profile;	/* consumer's profile id (check/score) */
+};
+
+struct sc_seq_ev {
+	uint16_t nr;		/* syscall; SC_NR_MAX..: see exec */
+	uint16_t exec;		/* 1: the successful exec that ends the buffer */
+	uint32_t line;
+	long raw;		/* nr as parsed (may be >= SC_NR_MAX) */
+};
+
+struct sc_seq_task {
+	long tid;
+	struct sc_seq_task *next;	/* hash chain */
+	const char *file;		/* trace file its lines come from */
+	struct sc_seq_bind bind;
+	/* consumer state */
+	struct sc_task_state rs;	/* replay state (check/score) */
+	uint16_t a, b;			/* learning state (build) */
+	/* an <unfinished ...> call waiting for its result */
+	int pending;
+	long pend_nr;
+	unsigned long pend_line;
+	int pend_has_comm;
+	char pend_comm[16];
+	/* creation not seen yet: ring of the latest events */
+	int linked;		/* creation seen, or never expected */
+	int frozen;		/* exec'd while unlinked: buffer complete */
+	int dead;		/* exited before being linked */
+	unsigned nbuf;		/* events ever buffered (ring index) */
+	char exec_comm[16];	/* comm of the exec ending the buffer */
+	struct sc_seq_ev buf[SC_SEQ_BUF];
+};
+
+struct sc_seq_ops {
+	/* a task starts under t->bind: state (START, call) */
+	void (*start)(void *ctx, struct sc_seq_task *t, unsigned call);
+	/* a task whose start was not seen: state (UNKNOWN, UNKNOWN) */
+	void (*unknown)(void *ctx, struct sc_seq_task *t);
+	/* one syscall (nr may be outside 0..511) of a bound task */
+	void (*syscall)(void *ctx, struct sc_seq_task *t, long nr,
+			const char *file, unsigned long line);
+	/*
+	 * t, bound as t->bind, exec'd comm successfully.  Called before the
+	 * sequencer rebinds t (then start() follows), or with replay = 1
+	 * when only the old image's side is wanted (a late-linked child).
+	 * Returns the handle/id for comm through bind.
+	 */
+	void (*exec)(void *ctx, struct sc_seq_task *t, const char *comm,
+		     const char *file, unsigned long line, int replay,
+		     struct sc_seq_bind *newbind);
+	/* a line the parser or the sequencer refuses */
+	void (*error)(void *ctx, const char *file, unsigned long line,
+		      const char *reason);
+};
+
+struct sc_link {
+	long tid;
+	struct sc_link *next;
+	struct sc_seq_bind bind;
+	unsigned call;
+};
+
+struct sc_seq {
+	const struct sc_seq_ops *ops;
+	void *ctx;
+	int arch;
+	int nr_execve, nr_execveat, nr_clone, nr_clone3, nr_fork, nr_vfork;
+	struct sc_seq_task **tasks;
+	unsigned long ntasks, tmask;
+	struct sc_link **links;
+	unsigned long nlinks, lmask;
+	/* execve of a non-leader thread resumes in the leader's tid */
+	int exec_valid;
+	long exec_tid;
+	char exec_comm[16];
+	unsigned long unknown_tids;	/* tasks fallen back to UNKNOWN */
+};
+
+int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
+		void *ctx);
+/*
+ * Feed one parsed line.  default_tid is used for lines without a pid
+ * (plain traces: 0; -ff files: the file's pid suffix).
+ */
+void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
+		 const char *file, unsigned long line);
+/* child tid will appear created by call from a task bound as bind (-ff) */
+int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
+		unsigned call);
+/* has tid been seen (and not exited) */
+int sc_seq_known(const struct sc_seq *s, long tid);
+/* is there a known link for tid (-ff ordering) */
+int sc_seq_has_link(const struct sc_seq *s, long tid);
+/* end of a trace: complete pending calls, drop everything */
+void sc_seq_finish(struct sc_seq *s);
+
+#endif

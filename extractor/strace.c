@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * strace output, one line at a time.
+ *
+ * A line is   [PID | "[pid N]"] [TIMESTAMP] ["[IP]"] BODY [" <DURATION>"]
+ * and BODY is one of
+ *   name(args) = ret [ERRNO (text)] [(extra)]     complete syscall
+ *   name(args <unfinished ...>                    entry, result comes later
+ *   <... name resumed>args) = ret                 the rest of an unfinished call
+ *   --- SIGxxx {...} ---                          signal delivery (not a syscall)
+ *   +++ exited with N +++ | +++ killed by SIGxxx [(core dumped)] +++
+ *   +++ superseded by execve +++
+ *    > /lib/libc.so.6(write+0x14) [0x1234]       -k stack frame
+ *   strace: Process N attached | [ Process PID=N runs in 32 bit mode. ]
+ *
+ * Speed matters more than anything else here (logs run to gigabytes): the
+ * prefix and the name are read byte by byte, but arguments are never
+ * scanned; the result is found from the end of the line with memrchr,
+ * since the arguments (strings, structs) may hold anything while the
+ * text after the result is short and has a fixed shape.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "strace.h"
+#include "syscalls.h"
+
+#define READ_CHUNK	(1u << 20)
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+static const char *skip_spaces(const char *p, const char *e)
+{
+	while (p < e && *p == ' ')
+		p++;
+	return p;
+}
+
+static int starts(const char *p, const char *e, const char *lit, size_t n)
+{
+	return (size_t)(e - p) >= n && !memcmp(p, lit, n);
+}
+#define STARTS(p, e, lit) starts(p, e, lit, sizeof(lit) - 1)
+
+static int ends(const char *p, const char *e, const char *lit, size_t n)
+{
+	return (size_t)(e - p) >= n && !memcmp(e - n, lit, n);
+}
+#define ENDS(p, e, lit) ends(p, e, lit, sizeof(lit) - 1)
+
+/* decimal or 0x hex, optional '-'; returns end of number or NULL */
+static const char *parse_long(const char *p, const char *e, long *v)
+{
+	int neg = 0;
+	unsigned long x = 0;
+	const char *s;
+
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (e - p > 2 && p[0] == '0' && p[1] == 'x') {
+		p += 2;
+		s = p;
+		for (; p < e; p++) {
+			int d;
+
+			if (is_digit(*p))
+				d = *p - '0';
+			else if (*p >= 'a' && *p <= 'f')
+				d = *p - 'a' + 10;
+			else
+				break;
+			x = x * 16 + (unsigned long)d;
+		}
+	} else {
+		s = p;
+		for (; p < e && is_digit(*p); p++)
+			x = x * 10 + (unsigned long)(*p - '0');
+	}
+	if (p == s)
+		return NULL;
+	*v = neg ? -(long)x : (long)x;
+	return p;
+}
+
+/*
+ * Basename of the first quoted string argument of an exec line, decoding
+ * strace's escapes (\" \\ \n \t \xHH \ooo), cut as the kernel cuts comm.
+ * Only the part after the last '/' is kept while decoding.
+ */
+static int exec_comm(const char *p, const char *e, char comm[16])
+{
+	char base[256];
+	size_t n = 0;
+	const char *q = memchr(p, '"', (size_t)(e - p));
+
+	if (!q)
+		return 0;
+	for (q++; q < e && *q != '"'; q++) {
+		unsigned char c = (unsigned char)*q;
+
+		if (c == '\\' && q + 1 < e) {
+			q++;
+			c = (unsigned char)*q;
+			if (c == 'n') c = '\n';
+			else if (c == 't') c = '\t';
+			else if (c == 'r') c = '\r';
+			else if (c == 'x' && q + 2 < e) {
+				char hex[3] = { q[1], q[2], 0 };
+
+				c = (unsigned char)strtoul(hex, NULL, 16);
+				q += 2;
+			} else if (c >= '0' && c <= '7') {
+				unsigned v = 0;
+				int k;
+
+				for (k = 0; k < 3 && q < e && *q >= '0' && *q <= '7'; k++, q++)
+					v = v * 8 + (unsigned)(*q - '0');
+				q--;
+				c = (unsigned char)v;
+			}
+		}
+		if (c == '/') {
+			n = 0;
+			continue;
+		}
+		if (n < sizeof(base) - 1)
+			base[n++] = (char)c;
+	}
+	if (q >= e)
+		return 0;	/* unterminated string */
+	base[n] = '\0';
+	if (n == 0) {
+		/* execveat(fd</usr/bin/x>, "", ..., AT_EMPTY_PATH): use -y */
+		const char *lt = memchr(p, '<', (size_t)(e - p));
+		const char *gt = lt ? memchr(lt, '>', (size_t)(e - lt)) : NULL;
+
+		if (!gt || gt - lt - 1 >= (long)sizeof(base))
+			return 0;
+		memcpy(base, lt + 1, (size_t)(gt - lt - 1));
+		base[gt - lt - 1] = '\0';
+		sc_comm_from_path(base, comm);
+		return comm[0] != '\0';
+	}
+	sc_comm_from_path(base, comm);
+	return 1;
+}
+
+/* the " = ret ..." part at the end of a call; e excludes -T and spaces */
+static int parse_result(const char *p, const char *e, struct sc_line *out)
+{
+	const char *q = e;
+
+	while (q > p) {
+		const char *eq = memrchr(p, '=', (size_t)(q - p));
+
+		if (!eq)
+			return -1;
+		if (eq > p && eq[-1] == ' ' && eq + 1 < e && eq[1] == ' ') {
+			const char *r = eq + 2;
+
+			if (r < e && *r == '?') {
+				out->ret_kind = SC_RET_UNKNOWN;
+				return 0;
+			}
+			if (!parse_long(r, e, &out->ret))
+				return -1;
+			out->ret_kind = SC_RET_VALUE;
+			return 0;
+		}
+		q = eq;
+	}
+	return -1;
+}
+
+/* strip " <0.000123>" (-T) and trailing spaces */
+static const char *strip_tail(const char *p, const char *e)
+{
+	while (e > p && e[-1] == ' ')
+		e--;
+	if (e > p && e[-1] == '>') {
+		const char *q = e - 2;
+
+		while (q > p && (is_digit(*q) || *q == '.'))
+			q--;
+		if (q > p && *q == '<' && q < e - 2 && q[-1] == ' ')
+			e = q;
+	}
+	while (e > p && e[-1] == ' ')
+		e--;
+	return e;
+}
+
+static void lookup(struct sc_line *out, int arch)
+{
+	out->nr = sc_syscall_nr_n(arch, out->name, out->namelen);
+	if (out->nr < 0)
+		out->nr = sc_syscall_raw_nr(out->name, out->namelen);
+}
+
+static void error(struct sc_line *out, const char *reason)
+{
+	out->type = SC_LINE_ERROR;
+	out->reason = reason;
+}
+
+void sc_strace_parse(const char *line, size_t len, int arch, int cut,
+		     struct sc_line *out)
+{
+	const char *p = line, *e = line + len, *q;
+	int is_exec;
+
+	out->type = SC_LINE_SKIP;
+	out->pid = -1;
+	out->name = NULL;
+	out->namelen = 0;
+	out->nr = -1;
+	out->ret_kind = SC_RET_NONE;
+	out->ret = 0;
+	out->cut = cut;
+	out->has_comm = 0;
+	out->reason = NULL;
+
+	/* pid: "1234  " (-f) or "[pid  1234] " */
+	if (STARTS(p, e, "[pid ")) {
+		p = skip_spaces(p + 5, e);
+		q = parse_long(p, e, &out->pid);
+		if (!q || q >= e || *q != ']')
+			return error(out, "bad [pid N] prefix");
+		p = q + 1;
+	} else if (p < e && is_digit(*p)) {
+		for (q = p; q < e && is_digit(*q); q++)
+			;
+		if (q < e && *q == ' ') {
+			parse_long(p, q, &out->pid);
+			p = q;
+		}
+	}
+	p = skip_spaces(p, e);
+	/* timestamp: -t 12:00:00, -tt 12:00:00.123456, -ttt/-r 1.000123 */
+	if (p < e && is_digit(*p)) {
+		for (q = p; q < e && (is_digit(*q) || *q == ':' || *q == '.'); q++)
+			;
+		if (q < e && *q == ' ')
+			p = skip_spaces(q, e);
+	}
+	/* -i: [00007f1234567890] */
+	if (e - p > 2 && *p == '[' && p[1] != ' ') {
+		q = memchr(p, ']', (size_t)(e - p));
+		if (q)
+			p = skip_spaces(q + 1, e);
+	}
+	if (p == e) {
+		if (out->pid >= 0)
+			return error(out, "nothing after the pid");
+		return;		/* blank line */
+	}
+
+	switch (*p) {
+	case '-':
+		if (STARTS(p, e, "--- ")) {
+			out->type = SC_LINE_SIGNAL;
+			return;
+		}
+		break;
+	case '+':
+		if (!STARTS(p, e, "+++ "))
+			break;
+		if (STARTS(p + 4, e, "exited with") ||
+		    STARTS(p + 4, e, "killed by")) {
+			out->type = SC_LINE_EXITED;
+			return;
+		}
+		if (STARTS(p + 4, e, "superseded by execve")) {
+			out->type = SC_LINE_SUPERSEDED;
+			return;
+		}
+		return error(out, "unknown +++ line");
+	case '>':
+		return;		/* -k stack frame */
+	case '[':
+		if (STARTS(p, e, "[ Process PID="))
+			return;	/* personality change notice */
+		break;
+	case 's':
+		if (STARTS(p, e, "strace: "))
+			return;
+		break;
+	case '<':
+		if (!STARTS(p, e, "<... "))
+			break;
+		p += 5;
+		out->name = p;
+		while (p < e && is_name_char(*p))
+			p++;
+		out->namelen = (unsigned)(p - out->name);
+		if (!out->namelen || !STARTS(p, e, " resumed>"))
+			return error(out, "bad <... resumed> line");
+		lookup(out, arch);
+		out->type = SC_LINE_RESUMED;
+		e = strip_tail(p, e);
+		if (ENDS(p, e, "<unfinished ...>"))
+			return;	/* resumed and interrupted again: no result yet */
+		if (parse_result(p, e, out) < 0) {
+			if (cut)
+				return;
+			return error(out, "no result in resumed line");
+		}
+		return;
+	}
+
+	out->name = p;
+	while (p < e && is_name_char(*p))
+		p++;
+	out->namelen = (unsigned)(p - out->name);
+	if (!out->namelen || p == e || *p != '(')
+		return error(out, cut ? "line cut short at end of file" :
+			     "not a syscall line");
+	lookup(out, arch);
+	is_exec = (out->namelen == 6 && !memcmp(out->name, "execve", 6)) ||
+		  (out->namelen == 8 && !memcmp(out->name, "execveat", 8));
+	if (is_exec)
+		out->has_comm = exec_comm(p, e, out->comm);
+	e = strip_tail(p, e);
+	if (ENDS(p, e, "<unfinished ...>")) {
+		out->type = SC_LINE_UNFINISHED;
+		return;
+	}
+	if (parse_result(p, e, out) < 0) {
+		if (cut) {
+			/* cut while printing: the call was entered */
+			out->type = SC_LINE_UNFINISHED;
+			return;
+		}
+		return error(out, "no result");
+	}
+	out->type = SC_LINE_SYSCALL;
+}
+
+int sc_reader_open(struct sc_reader *r, const char *path)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return -1;
+	r->cap = 4 * READ_CHUNK;
+	r->buf = malloc(r->cap);
+	if (!r->buf) {
+		close(r->fd);
+		r->fd = -1;
+		return -1;
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	return 0;
+}
+
+int sc_reader_next(struct sc_reader *r, const char **line, size_t *len,
+		   int *cut)
+{
+	for (;;) {
+		char *s = r->buf + r->start;
+		char *nl = memchr(s, '\n', r->end - r->start);
+		ssize_t n;
+
+		if (nl) {
+			*line = s;
+			*len = (size_t)(nl - s);
+			*cut = 0;
+			r->start = (size_t)(nl - r->buf) + 1;
+			r->lineno++;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->start == r->end)
+				return 0;
+			*line = s;
+			*len = r->end - r->start;
+			*cut = 1;
+			r->start = r->end;
+			r->lineno++;
+			return 1;
+		}
+		/* keep the partial line, make room for more */
+		if (r->start > 0) {
+			memmove(r->buf, s, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < READ_CHUNK) {
+			char *nb = realloc(r->buf, r->cap * 2);
+
+			if (!nb)
+				return -1;
+			r->buf = nb;
+			r->cap *= 2;
+		}
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->end += (size_t)n;
+	}
+}
+
+void sc_reader_close(struct sc_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
+	r->buf = NULL;
+	r->fd = -1;
+}
