@@ -319,7 +319,12 @@ static void test_sets(void)
 	   !strcmp(set.v[1]->comm, "nginx"), "sorted by file name");
 	ok(sc_profile_set_find(&set, "nginx") == set.v[1], "find by comm");
 	ok(sc_profile_set_find(&set, "nope") == NULL, "find unknown comm");
-	is(sc_profile_set_add(&set, nginx()) , -1, "set_add refuses a taken comm");
+	{
+		struct sc_profile *dup = nginx();
+
+		is(sc_profile_set_add(&set, dup), -1, "set_add refuses a taken comm");
+		sc_profile_free(dup);
+	}
 	sc_profile_set_free(&set);
 
 	/* the same comm in two files names both */
