@@ -141,11 +141,6 @@ uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 
 /* ---- sorting by names ----------------------------------------------------- */
 
-struct named {
-	const char *na, *nb, *nx;
-	struct sc_trans t;
-};
-
 static const char *sym_name(int arch, unsigned nr)
 {
 	const char *s = nr == SC_ANY ? "" : sc_syscall_name(arch, (int)nr);
@@ -153,43 +148,68 @@ static const char *sym_name(int arch, unsigned nr)
 	return s ? s : "";
 }
 
-static int named_cmp(const void *l, const void *r)
-{
-	const struct named *x = l, *y = r;
-	int c = strcmp(x->na, y->na);
+static int rank_arch;
 
-	if (!c)
-		c = strcmp(x->nb, y->nb);
-	if (!c)
-		c = strcmp(x->nx, y->nx);
-	return c;
+static int sym_cmp(const void *l, const void *r)
+{
+	return strcmp(sym_name(rank_arch, *(const uint16_t *)l),
+		      sym_name(rank_arch, *(const uint16_t *)r));
+}
+
+static int u64_cmp(const void *l, const void *r)
+{
+	uint64_t a = *(const uint64_t *)l, b = *(const uint64_t *)r;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * rank[sym] = place of sym's name in strcmp order (SC_ANY, nameless, first).
+ * Sorting (rank a, rank b, rank x) as one integer sorts by names without a
+ * string compare per step: 1M transitions sort in tens of milliseconds.
+ */
+static void name_ranks(int arch, uint16_t rank[SC_SYM_MASK + 1])
+{
+	uint16_t syms[SC_UNKNOWN + 2];
+	int n = 0;
+
+	for (unsigned s = 0; s <= SC_UNKNOWN; s++)
+		syms[n++] = (uint16_t)s;
+	syms[n++] = SC_ANY;
+	rank_arch = arch;
+	qsort(syms, (size_t)n, sizeof(syms[0]), sym_cmp);
+	memset(rank, 0, (SC_SYM_MASK + 1) * sizeof(rank[0]));
+	for (int i = 0; i < n; i++)
+		rank[syms[i]] = (uint16_t)i;
 }
 
 struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n)
 {
-	struct named *v = malloc((p->ntrans ? p->ntrans : 1) * sizeof(*v));
-	struct sc_trans *out;
+	uint64_t *keys = malloc((p->ntrans ? p->ntrans : 1) * sizeof(*keys));
+	struct sc_trans *out = malloc((p->ntrans ? p->ntrans : 1) * sizeof(*out));
+	uint16_t rank[SC_SYM_MASK + 1];
 	size_t k = 0;
 
-	if (!v)
+	if (!keys || !out) {
+		free(keys);
+		free(out);
 		return NULL;
+	}
+	name_ranks(p->arch, rank);
 	for (size_t i = 0; i < p->nslots; i++) {
 		const struct sc_trans *t = &p->slots[i];
+		uint64_t r;
 
 		if (t->a == EMPTY_A)
 			continue;
-		v[k].na = sym_name(p->arch, t->a);
-		v[k].nb = sym_name(p->arch, t->b);
-		v[k].nx = sym_name(p->arch, t->x);
-		v[k++].t = *t;
+		r = ((uint64_t)rank[t->a] << 20) | ((uint64_t)rank[t->b] << 10) |
+		    rank[t->x];
+		keys[k++] = (r << 32) | i;	/* slot index breaks no ties: keys are unique */
 	}
-	/* keys are unique, so the order is total and the sort stable */
-	qsort(v, k, sizeof(*v), named_cmp);
-	out = malloc((k ? k : 1) * sizeof(*out));
-	if (out)
-		for (size_t i = 0; i < k; i++)
-			out[i] = v[i].t;
-	free(v);
+	qsort(keys, k, sizeof(*keys), u64_cmp);
+	for (size_t i = 0; i < k; i++)
+		out[i] = p->slots[keys[i] & 0xffffffffu];
+	free(keys);
 	*n = k;
 	return out;
 }
