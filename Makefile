@@ -148,3 +148,9 @@ $(OUT)/bench/gen-profiles: bench/gen-profiles.c $(LIBSYSCFI)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBSYSCFI) $(LDLIBS_LIB) -o $@
 bench: $(BENCH_BINS) all
 	$(Q)OUT=$(OUT) bench/run
+
+# make demo (issue 3): record the sample service, extract its profile,
+# enforce it with loader --kill: the normal run passes, the compromised one
+# is killed (scripts/demo; root)
+demo: all examples | $(DEPS_STAMP)
+	$(Q)scripts/demo
