@@ -22,15 +22,77 @@
 #define W1	0.05
 #define W2_DEPTH1 (W3 + W2)
 
+/*
+ * Sparse counts keyed by two symbols: profiles see a few thousand of the
+ * 514 * 514 pairs, and dense arrays (4 MiB a profile) cost more in page
+ * faults than the whole table build.
+ */
+struct pair_map {
+	struct pair_ent { uint32_t key; double v; } *e;	/* key PAIR_FREE: free */
+	size_t mask, n;
+};
+
+#define PAIR_FREE	UINT32_MAX
+
 struct sc_model {
 	const struct sc_profile *p;	/* c3 comes from the profile itself */
 	int depth;
 	double n;			/* total count */
 	double c1[SYMS];		/* c1(x) */
 	double ctx2[SYMS];		/* sum over x of c2(b, x) */
-	double *c2;			/* c2(b, x) at [b * SYMS + x] */
-	double *ctx3;			/* sum over x of c3(a, b, x) at [a * SYMS + b] */
+	struct pair_map c2;		/* c2(b, x), key b << 10 | x */
+	struct pair_map ctx3;		/* sum over x of c3(a, b, x), key a << 10 | b */
 };
+
+static uint32_t pair_key(unsigned hi, unsigned lo)
+{
+	return (uint32_t)hi << SC_SYM_BITS | lo;
+}
+
+static int pair_init(struct pair_map *m, size_t want)
+{
+	size_t n = 16;
+
+	while (n < 2 * want)
+		n *= 2;
+	m->e = malloc(n * sizeof(*m->e));
+	if (!m->e)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		m->e[i].key = PAIR_FREE;
+	m->mask = n - 1;
+	m->n = 0;
+	return 0;
+}
+
+static struct pair_ent *pair_slot(const struct pair_map *m, uint32_t key)
+{
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & m->mask;
+
+	while (m->e[i].key != PAIR_FREE && m->e[i].key != key)
+		i = (i + 1) & m->mask;
+	return &m->e[i];
+}
+
+/* never fills up: sized for every transition of the profile */
+static void pair_add(struct pair_map *m, uint32_t key, double v)
+{
+	struct pair_ent *e = pair_slot(m, key);
+
+	if (e->key == PAIR_FREE) {
+		e->key = key;
+		e->v = 0;
+		m->n++;
+	}
+	e->v += v;
+}
+
+static double pair_get(const struct pair_map *m, uint32_t key)
+{
+	const struct pair_ent *e = m->e ? pair_slot(m, key) : NULL;
+
+	return e && e->key == key ? e->v : 0;
+}
 
 uint16_t sc_cost_from_prob(double p)
 {
@@ -73,9 +135,8 @@ struct sc_model *sc_model_new(const struct sc_profile *p)
 		return NULL;
 	m->p = p;
 	m->depth = p->depth;
-	m->c2 = calloc((size_t)SYMS * SYMS, sizeof(*m->c2));
-	m->ctx3 = p->depth == 1 ? NULL : calloc((size_t)SYMS * SYMS, sizeof(*m->ctx3));
-	if (!m->c2 || (p->depth != 1 && !m->ctx3)) {
+	if (pair_init(&m->c2, p->ntrans) ||
+	    (p->depth != 1 && pair_init(&m->ctx3, p->ntrans))) {
 		sc_model_free(m);
 		return NULL;
 	}
@@ -91,9 +152,9 @@ struct sc_model *sc_model_new(const struct sc_profile *p)
 		m->n += c;
 		m->c1[t->x] += c;
 		m->ctx2[t->b] += c;
-		m->c2[t->b * SYMS + t->x] += c;
-		if (m->ctx3)
-			m->ctx3[t->a * SYMS + t->b] += c;
+		pair_add(&m->c2, pair_key(t->b, t->x), c);
+		if (p->depth != 1)
+			pair_add(&m->ctx3, pair_key(t->a, t->b), c);
 	}
 	return m;
 }
@@ -102,8 +163,8 @@ void sc_model_free(struct sc_model *m)
 {
 	if (!m)
 		return;
-	free(m->c2);
-	free(m->ctx3);
+	free(m->c2.e);
+	free(m->ctx3.e);
 	free(m);
 }
 
@@ -124,12 +185,12 @@ static double model_prob(const struct sc_model *m, int order, unsigned a,
 	double p1 = ratio(m->c1[x], m->n), p2 = 0, p3 = 0;
 
 	if (order >= 2)
-		p2 = ratio(m->c2[b * SYMS + x], m->ctx2[b]);
+		p2 = ratio(pair_get(&m->c2, pair_key(b, x)), m->ctx2[b]);
 	if (m->depth == 1)
 		return (order >= 2 ? W2_DEPTH1 * p2 : 0) + W1 * p1;
 	if (order >= 3)
 		p3 = ratio((double)sc_profile_count(m->p, a, b, x),
-			   m->ctx3[a * SYMS + b]);
+			   pair_get(&m->ctx3, pair_key(a, b)));
 	return W3 * p3 + W2 * p2 + W1 * p1;
 }
 
@@ -141,24 +202,39 @@ uint16_t sc_model_cost(const struct sc_model *m, unsigned a, unsigned b,
 	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x));
 }
 
+static int cmp_u32(const void *l, const void *r)
+{
+	uint32_t a = *(const uint32_t *)l, b = *(const uint32_t *)r;
+
+	return a < b ? -1 : a > b;
+}
+
 int sc_model_backoff(const struct sc_model *m, sc_backoff_fn fn, void *ctx)
 {
-	int rc;
+	int rc = 0;
 
 	/* depth 1: (ANY, b, x) are the known transitions themselves */
-	if (m->depth != 1)
-		for (unsigned b = 0; b < SYMS; b++) {
-			if (!(m->ctx2[b] > 0))
-				continue;
-			for (unsigned x = 0; x < SC_NR_MAX; x++) {
-				if (!(m->c2[b * SYMS + x] > 0))
-					continue;
-				rc = fn(ctx, SC_ANY, b, x, sc_cost_from_prob(
-					model_prob(m, 2, SC_ANY, b, x)));
-				if (rc)
-					return rc;
-			}
+	if (m->depth != 1) {
+		uint32_t *keys = malloc((m->c2.n ? m->c2.n : 1) * sizeof(*keys));
+		size_t k = 0;
+
+		if (!keys)
+			return -1;
+		for (size_t i = 0; i <= m->c2.mask; i++)
+			if (m->c2.e[i].key != PAIR_FREE && m->c2.e[i].v > 0)
+				keys[k++] = m->c2.e[i].key;
+		/* in (b, x) order: the same profile always gives the same table */
+		qsort(keys, k, sizeof(*keys), cmp_u32);
+		for (size_t i = 0; i < k && !rc; i++) {
+			unsigned b = keys[i] >> SC_SYM_BITS, x = keys[i] & SC_SYM_MASK;
+
+			rc = fn(ctx, SC_ANY, b, x, sc_cost_from_prob(
+				model_prob(m, 2, SC_ANY, b, x)));
 		}
+		free(keys);
+		if (rc)
+			return rc;
+	}
 	for (unsigned x = 0; x < SC_NR_MAX; x++) {
 		if (!(m->c1[x] > 0))
 			continue;
