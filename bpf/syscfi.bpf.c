@@ -320,7 +320,7 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	struct sc_task *t;
 	__u32 x, p;
 	__u16 cost;
-	int known;
+	int known, fire;
 
 	t = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (!t) {
@@ -354,9 +354,11 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	if (!pi)
 		goto shift;
 	known = table_check(p, pi->flags, pi->unseen_cost, t->a, t->b, x, &cost);
+	/* events carry the score with this syscall's cost in it, as the replay */
+	fire = sc_score_push(&t->score, cost, pi->window, pi->thr_sum);
 	if (!known)
 		violation(t, SC_EV_UNSEEN_TRANSITION, regs, nr, x);
-	if (sc_score_push(&t->score, cost, pi->window, pi->thr_sum))
+	if (fire)
 		violation(t, SC_EV_ANOMALY_SCORE, regs, nr, x);
 shift:
 	t->a = t->b;
