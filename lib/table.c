@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "score.h"
 #include "table.h"
@@ -55,9 +56,10 @@ static int push_backoff(void *ctx, unsigned a, unsigned b, unsigned x,
 	return push(e, sc_slot(sc_key(e->id, a, b, x), cost, 0));
 }
 
-/* known transitions, then back-off entries, of profile id */
+/* known transitions, then back-off entries, of profile id; *unseen gets
+ * the cost of a transition matching nothing */
 static int profile_entries(struct entries *e, const struct sc_profile *p,
-			   uint32_t id)
+			   uint32_t id, uint16_t *unseen)
 {
 	struct sc_model *m = sc_model_new(p);
 	struct sc_trans *v;
@@ -81,35 +83,65 @@ static int profile_entries(struct entries *e, const struct sc_profile *p,
 	}
 	if (!rc)
 		rc = sc_model_backoff(m, push_backoff, e);
+	*unseen = sc_model_unseen_cost(m);
 	free(v);
 	sc_model_free(m);
 	return rc;
 }
 
-/* place every entry within SC_PROBE_MAX probes of its home, or fail (1)
- * so the caller doubles the table; -1 on a duplicate key */
+/*
+ * Place every entry within SC_PROBE_MAX probes of its home, or fail (1) so
+ * the caller doubles the table; -1 on a duplicate key.  Robin Hood
+ * insertion: an entry further from its home takes the slot of one nearer
+ * to its own.  Clusters stay gap-free, so the BPF probe (home, home+1, ...
+ * until empty) finds every key as before, but the longest distance from
+ * home shrinks and a load of 1/2 fits the bound without doubling.
+ */
 static int place_all(uint64_t *slots, uint32_t bits, const struct entries *e)
 {
 	uint32_t mask = (1u << bits) - 1;
 
 	for (size_t k = 0; k < e->n; k++) {
-		uint64_t key = sc_slot_key(e->v[k]);
-		uint32_t home = sc_hash(key, bits), i;
+		uint64_t cur = e->v[k];
+		uint32_t i = sc_hash(sc_slot_key(cur), bits), d = 0;
 
-		for (i = 0; i < SC_PROBE_MAX; i++) {
-			uint64_t *s = &slots[(home + i) & mask];
+		for (;; i = (i + 1) & mask, d++) {
+			uint64_t s = slots[i];
+			uint32_t sd;
 
-			if (!*s) {
-				*s = e->v[k];
+			if (d >= SC_PROBE_MAX)
+				return 1;
+			if (!s) {
+				slots[i] = cur;
 				break;
 			}
-			if (sc_slot_key(*s) == key)
+			if (sc_slot_key(s) == sc_slot_key(cur))
 				return -1;
+			sd = (i - sc_hash(sc_slot_key(s), bits)) & mask;
+			if (sd < d) {
+				slots[i] = cur;
+				cur = s;
+				d = sd;
+			}
 		}
-		if (i == SC_PROBE_MAX)
-			return 1;
 	}
 	return 0;
+}
+
+/* zeroed slots; large tables ask for huge pages: first-touch faults of
+ * 4 KiB pages dominate the build time of a big table */
+static uint64_t *slots_alloc(uint32_t bits)
+{
+	size_t len = sizeof(uint64_t) << bits, huge = 2u << 20;
+	void *p;
+
+	if (len < huge)
+		return calloc((size_t)1 << bits, sizeof(uint64_t));
+	if (posix_memalign(&p, huge, len))
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);	/* a hint: fine if refused */
+	memset(p, 0, len);
+	return p;
 }
 
 static uint32_t thr_sum(double bits, uint32_t window)
@@ -141,15 +173,9 @@ int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
 	for (size_t i = 0; i < set->n; i++) {
 		const struct sc_profile *p = set->v[i];
 		struct sc_profile_info *in = &t->info[i + 1];
-		struct sc_model *m;
 
-		if (profile_entries(&e, p, (uint32_t)i + 1))
+		if (profile_entries(&e, p, (uint32_t)i + 1, &in->unseen_cost))
 			goto oom;
-		m = sc_model_new(p);
-		if (!m)
-			goto oom;
-		in->unseen_cost = sc_model_unseen_cost(m);
-		sc_model_free(m);
 		in->flags = p->depth == 1 ? SC_PF_DEPTH1 : 0;
 		in->window = p->window >= 1 && p->window <= SC_WINDOW_MAX ?
 			     (uint32_t)p->window : SC_WINDOW_DEFAULT;
@@ -169,7 +195,7 @@ int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
 			goto fail;
 		}
 		free(t->slots);
-		t->slots = calloc((size_t)1 << bits, sizeof(*t->slots));
+		t->slots = slots_alloc(bits);
 		if (!t->slots)
 			goto oom;
 		r = place_all(t->slots, bits, &e);
