@@ -194,7 +194,7 @@ static int print_json(struct event_ctx *ec, const struct sc_event *ev,
 		      "nsyscalls", (json_int_t)ev->nsyscalls);
 	if (!o)
 		return -1;
-	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6));
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (s && fprintf(ec->out, "%s\n", s) > 0)
 		rc = 0;
 	free(s);

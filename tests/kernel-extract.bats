@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Record real programs (the project's sample programs, copied under unique
+# names) with strace, extract their profiles, enforce them in the kernel,
+# and compare the kernel's verdicts and scores with the offline replay.
+
+load helpers
+load kernel-helpers
+
+setup() {
+	requires_bpf
+	[ -x "$EXTRACTOR" ] || skip "extractor not built"
+	[ -x "$ROOT/build/examples/syscfi-demo" ] || skip "examples not built (make examples)"
+	KDIR=$(mktemp -d /tmp/syscfi-kx.XXXXXX)
+	PROG=$(printf 'skx%d_%d' $$ "$BATS_TEST_NUMBER" | cut -c1-15)
+	cp "$ROOT/build/examples/syscfi-demo" "$KDIR/$PROG"
+	strace -f -o "$KDIR/normal.syscall" "$KDIR/$PROG" normal "$KDIR/rec.out" > /dev/null
+	"$EXTRACTOR" -o "$KDIR/prof" "$KDIR/normal.syscall" 2> /dev/null
+	[ -f "$KDIR/prof/$PROG.json" ]
+}
+
+teardown() {
+	stop_loader
+	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+}
+
+# kind, transition and score (3 decimals) of each event, sorted: the same
+# line format for the kernel's events and extractor --check --json
+norm_events() {
+	python3 -c '
+import json, sys
+out = []
+for l in sys.stdin:
+    e = json.loads(l)
+    if e["kind"] == "exec-unprofiled":
+        out.append("exec-unprofiled")
+        continue
+    out.append("%s %s %.3f" % (e["kind"], ",".join(e["transition"]), e["score"]))
+print("\n".join(sorted(out)))'
+}
+
+@test "kernel+extractor: the recorded program runs clean, exit status unchanged" {
+	start_loader --json --kill "$KDIR/prof"
+	run "$KDIR/$PROG" normal "$KDIR/out"
+	[ "$status" -eq 0 ]
+	[ -f "$KDIR/out" ]
+	stop_loader
+	[ ! -s "$KDIR/events" ]
+	[ "$(summary_of "$PROG" | cut -d' ' -f1,3,4)" = "1 0 0" ]
+}
+
+@test "kernel+extractor: compromised run killed with SIGKILL, its output absent" {
+	start_loader --json --kill "$KDIR/prof"
+	run "$KDIR/$PROG" compromised "$KDIR/out"
+	[ "$status" -eq 137 ]
+	[ ! -e "$KDIR/out" ]
+	stop_loader
+	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
+	grep -q '"kind":"unseen-transition","action":"killed"' "$KDIR/events"
+	grep -q "\"comm\":\"$PROG\"" "$KDIR/events"
+}
+
+@test "kernel+extractor: same violations and same scores as extractor --check" {
+	strace -f -o "$KDIR/bad.syscall" "$KDIR/$PROG" compromised > /dev/null
+	run "$EXTRACTOR" --check "$KDIR/prof" --json "$KDIR/bad.syscall"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep '^{' | norm_events > "$KDIR/offline"
+	start_loader --json --rate 0 "$KDIR/prof"
+	"$KDIR/$PROG" compromised > /dev/null
+	stop_loader
+	norm_events < "$KDIR/events" > "$KDIR/kernel"
+	[ -s "$KDIR/kernel" ]
+	diff -u "$KDIR/offline" "$KDIR/kernel"
+}
+
+@test "kernel+extractor: threads and children inherit the profile, state per thread" {
+	cp "$ROOT/build/examples/syscfi-worker" "$KDIR/skw$$"
+	cp "$ROOT/build/examples/syscfi-demo" "$KDIR/syscfi-demo"
+	strace -f -o "$KDIR/w.syscall" "$KDIR/skw$$" 4 > /dev/null
+	"$EXTRACTOR" -o "$KDIR/wprof" "$KDIR/w.syscall" 2> /dev/null
+	# without the exec'd program's profile: its two execs escape the profile
+	rm "$KDIR/wprof/syscfi-demo.json"
+	start_loader --json "$KDIR/wprof"
+	run "$KDIR/skw$$" 4
+	[ "$status" -eq 0 ]
+	stop_loader
+	# main + 4 threads + fork child + posix_spawn child, no unseen transition
+	[ "$(summary_of "skw$$" | cut -d' ' -f1,3)" = "7 2" ]
+	[ "$(count_kind unseen-transition)" -eq 0 ]
+	[ "$(count_kind exec-unprofiled)" -eq 2 ]
+	grep -q '"kind":"exec-unprofiled".*"comm":"syscfi-demo"' "$KDIR/events"
+}
