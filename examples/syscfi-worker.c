@@ -5,8 +5,9 @@
  *   syscfi-worker [THREADS]     (default 3, at most 16)
  *
  * Starts THREADS detached threads, each reading /etc/os-release, then
- * forks a child that execs syscfi-demo (found next to this binary), and
- * waits for it.
+ * forks a child that execs syscfi-demo (found next to this binary) and
+ * waits for it, then runs it once more with posix_spawn (a vfork-style
+ * clone: the child's syscalls happen before the parent's clone returns).
  *
  * Deterministic per thread: every thread is created before any is allowed
  * to run (they block on a "go" pipe), so glibc never reuses a finished
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@
 #include <unistd.h>
 
 #define MAX_THREADS 16
+
+extern char **environ;
 
 static int go_pipe[2], done_pipe[2];
 
@@ -118,7 +122,14 @@ int main(int argc, char **argv)
 		execl(demo, "syscfi-demo", (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) < 0)
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 1;
+
+	char *spawn_argv[] = { "syscfi-demo", NULL };
+
+	if (posix_spawn(&pid, demo, NULL, NULL, spawn_argv, environ) ||
+	    waitpid(pid, &status, 0) < 0)
 		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

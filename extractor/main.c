@@ -402,13 +402,34 @@ struct trace {
 	size_t n;
 };
 
+/*
+ * strace writing to a terminal or pipe (no -o) may print its own notice in
+ * the middle of a line: "clone3(..., 88strace: Process 9 attached\n
+ *  <unfinished ...>".  Split the notice off and join the two halves.
+ */
+static const char *split_notice(const char *line, size_t len, size_t *head)
+{
+	static const char tag[] = "strace: Process ";
+	const char *p;
+
+	if (len < sizeof(tag) + 9 || memcmp(line + len - 9, " attached", 9) ||
+	    !memcmp(line, tag, sizeof(tag) - 1))
+		return NULL;
+	p = memmem(line, len, tag, sizeof(tag) - 1);
+	if (!p)
+		return NULL;
+	*head = (size_t)(p - line);
+	return p;
+}
+
 static int feed_strace_file(struct ctx *c, struct sc_seq *s, const char *path,
 			    long tid)
 {
 	struct sc_reader r;
 	struct sc_line l;
-	const char *line;
-	size_t len;
+	const char *line, *notice;
+	char *held = NULL;
+	size_t len, head, nheld = 0;
 	int cut, rc;
 
 	if (sc_reader_open(&r, path) < 0) {
@@ -416,6 +437,29 @@ static int feed_strace_file(struct ctx *c, struct sc_seq *s, const char *path,
 		return -1;
 	}
 	while ((rc = sc_reader_next(&r, &line, &len, &cut)) > 0) {
+		if (held) {
+			char *j = realloc(held, nheld + len);
+
+			if (!j)
+				die_oom();
+			memcpy(j + nheld, line, len);
+			held = NULL;
+			sc_strace_parse(j, nheld + len, c->arch, cut, &l);
+			sc_seq_line(s, &l, tid, path, r.lineno);
+			free(j);
+			continue;
+		}
+		notice = cut ? NULL : split_notice(line, len, &head);
+		if (notice) {
+			sc_strace_parse(notice, len - head, c->arch, 0, &l);
+			sc_seq_line(s, &l, tid, path, r.lineno);
+			held = malloc(head + 1);
+			if (!held)
+				die_oom();
+			memcpy(held, line, head);
+			nheld = head;
+			continue;
+		}
 		sc_strace_parse(line, len, c->arch, cut, &l);
 		if (cut && l.type != SC_LINE_ERROR) {
 			c->cut++;
@@ -425,6 +469,11 @@ static int feed_strace_file(struct ctx *c, struct sc_seq *s, const char *path,
 					path, r.lineno);
 		}
 		sc_seq_line(s, &l, tid, path, r.lineno);
+	}
+	if (held) {
+		sc_strace_parse(held, nheld, c->arch, 1, &l);
+		sc_seq_line(s, &l, tid, path, r.lineno);
+		free(held);
 	}
 	if (rc < 0)
 		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));

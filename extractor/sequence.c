@@ -96,6 +96,7 @@ static void task_remove(struct sc_seq *s, struct sc_seq_task *t)
 		*pp = t->next;
 		s->ntasks--;
 	}
+	free(t->buf);
 	free(t);
 }
 
@@ -239,16 +240,25 @@ static int is_exec(const struct sc_seq *s, long nr)
 }
 
 /* buffer one event of an unlinked task (the ring keeps the latest) */
-static void buffer(struct sc_seq_task *t, long nr, unsigned long line,
-		   int exec)
+static void buffer(struct sc_seq_task *t, long nr, unsigned long line)
 {
-	struct sc_seq_ev *ev = &t->buf[t->nbuf % SC_SEQ_BUF];
+	struct sc_seq_ev *ev;
 
-	ev->nr = (uint16_t)(nr >= 0 && nr < SC_NR_MAX ? nr : SC_NR_MAX);
-	ev->raw = nr;
-	ev->exec = (uint16_t)exec;
-	ev->line = (uint32_t)line;
+	if (!t->buf) {
+		t->buf = malloc(SC_SEQ_BUF * sizeof(*t->buf));
+		if (!t->buf)
+			return;
+	}
+	ev = &t->buf[t->nbuf % SC_SEQ_BUF];
+	ev->nr = nr;
+	ev->line = line;
 	t->nbuf++;
+}
+
+static void task_free(struct sc_seq_task *t)
+{
+	free(t->buf);
+	free(t);
 }
 
 /*
@@ -280,12 +290,12 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 		} else {
 			s->ops->start(s->ctx, run, call);
 		}
-		for (unsigned i = first; i < child->nbuf; i++) {
+		for (unsigned i = first; child->buf && i < child->nbuf; i++) {
 			const struct sc_seq_ev *ev = &child->buf[i % SC_SEQ_BUF];
 
-			s->ops->syscall(s->ctx, run, ev->raw, child->file,
+			s->ops->syscall(s->ctx, run, ev->nr, child->file,
 					ev->line);
-			if (ev->exec) {
+			if (child->frozen && i + 1 == child->nbuf) {
 				struct sc_seq_bind nb;
 
 				s->ops->exec(s->ctx, run, child->exec_comm,
@@ -296,6 +306,8 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 	free(tmp);
 	child->linked = 1;
 	child->nbuf = 0;
+	free(child->buf);
+	child->buf = NULL;
 }
 
 /* a complete syscall of t (result known or not) */
@@ -307,7 +319,7 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		      comm;
 
 	if (!t->linked && !t->frozen) {
-		buffer(t, nr, line, exec_ok);
+		buffer(t, nr, line);
 		if (exec_ok) {
 			/* the new image's binding is known without the link */
 			struct sc_seq_bind nb;
@@ -369,6 +381,45 @@ static void task_exit(struct sc_seq *s, struct sc_seq_task *t)
 	task_remove(s, t);
 }
 
+/* the one live task, for unprefixed lines after prefixed ones */
+static long solo_tid(struct sc_seq *s, long fallback)
+{
+	struct sc_seq_task *t = task_find(s, s->solo_tid), *found = NULL;
+
+	if (t && !t->dead)
+		return t->tid;
+	for (unsigned long i = 0; i <= s->tmask; i++)
+		for (t = s->tasks[i]; t; t = t->next) {
+			if (t->dead)
+				continue;
+			if (found)
+				return fallback;	/* several: cannot tell */
+			found = t;
+		}
+	if (!found)
+		return fallback;
+	s->solo_tid = found->tid;
+	return found->tid;
+}
+
+/* the first prefixed line names the root, known so far as default_tid */
+static void name_root(struct sc_seq *s, long default_tid, long tid)
+{
+	struct sc_seq_task *t = task_find(s, default_tid);
+	struct sc_seq_task **pp;
+
+	if (!t || t->dead || tid == default_tid || task_find(s, tid) ||
+	    sc_seq_has_link(s, tid))
+		return;
+	pp = &s->tasks[tid_hash(t->tid, s->tmask)];
+	while (*pp != t)
+		pp = &(*pp)->next;
+	*pp = t->next;
+	t->tid = tid;
+	t->next = s->tasks[tid_hash(tid, s->tmask)];
+	s->tasks[tid_hash(tid, s->tmask)] = t;
+}
+
 void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		 const char *file, unsigned long line)
 {
@@ -378,6 +429,11 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 	switch (l->type) {
 	case SC_LINE_SKIP:
 	case SC_LINE_SIGNAL:
+		return;
+	case SC_LINE_ATTACHED:
+		/* a new child (or an attached pid): never the unprefixed root */
+		if (!task_find(s, l->pid))
+			task_new(s, l->pid, file);
 		return;
 	case SC_LINE_ERROR:
 		s->ops->error(s->ctx, file, line, l->reason);
@@ -389,6 +445,12 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 	     l->type == SC_LINE_RESUMED) && l->nr < 0) {
 		s->ops->error(s->ctx, file, line, "unknown syscall name");
 		return;
+	}
+	if (l->pid >= 0 && !s->saw_prefix) {
+		s->saw_prefix = 1;
+		name_root(s, default_tid, l->pid);
+	} else if (l->pid < 0 && s->saw_prefix) {
+		tid = solo_tid(s, default_tid);
 	}
 	t = task_get(s, tid, file);
 	if (!t)
@@ -411,6 +473,9 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 			s->exec_valid = 1;
 			s->exec_tid = tid;
 			memcpy(s->exec_comm, l->comm, 16);
+			s->exec_bind = t->bind;
+			if (!t->linked && !t->frozen)
+				s->exec_bind.bound = 0;
 		}
 		break;
 	case SC_LINE_RESUMED:
@@ -441,7 +506,7 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				struct sc_seq_bind nb;
 				struct sc_seq_task tmp = *t;
 
-				tmp.bind = o ? o->bind : t->bind;
+				tmp.bind = s->exec_bind;
 				s->ops->exec(s->ctx, &tmp, comm, file, line, 0,
 					     &nb);
 				t->bind = nb;
@@ -483,7 +548,7 @@ void sc_seq_finish(struct sc_seq *s)
 			next = t->next;
 			if (!t->dead)
 				flush_pending(s, t);
-			free(t);
+			task_free(t);
 		}
 	}
 	links_clear(s);

@@ -16,8 +16,9 @@
 #include "replay.h"
 #include "strace.h"
 
-/* events buffered for a tid whose creation has not been seen yet */
-#define SC_SEQ_BUF	64
+/* events buffered for a tid whose creation has not been seen yet; a
+ * posix_spawn child makes ~130 calls before its parent's clone returns */
+#define SC_SEQ_BUF	512
 
 /* what a task runs under: set at exec, copied to children */
 struct sc_seq_bind {
@@ -28,10 +29,8 @@ struct sc_seq_bind {
 };
 
 struct sc_seq_ev {
-	uint16_t nr;		/* syscall; SC_NR_MAX..: see exec */
-	uint16_t exec;		/* 1: the successful exec that ends the buffer */
-	uint32_t line;
-	long raw;		/* nr as parsed (may be >= SC_NR_MAX) */
+	long nr;		/* as parsed (may be >= SC_NR_MAX) */
+	unsigned long line;
 };
 
 struct sc_seq_task {
@@ -54,7 +53,7 @@ struct sc_seq_task {
 	int dead;		/* exited before being linked */
 	unsigned nbuf;		/* events ever buffered (ring index) */
 	char exec_comm[16];	/* comm of the exec ending the buffer */
-	struct sc_seq_ev buf[SC_SEQ_BUF];
+	struct sc_seq_ev *buf;	/* SC_SEQ_BUF entries, only while unlinked */
 };
 
 struct sc_seq_ops {
@@ -99,7 +98,12 @@ struct sc_seq {
 	int exec_valid;
 	long exec_tid;
 	char exec_comm[16];
+	struct sc_seq_bind exec_bind;	/* binding of the thread that exec'd */
 	unsigned long unknown_tids;	/* tasks fallen back to UNKNOWN */
+	/* strace -f to a terminal/pipe prefixes lines only while several
+	 * tasks run: lines without a pid belong to the only one left */
+	int saw_prefix;
+	long solo_tid;
 };
 
 int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,

@@ -294,6 +294,11 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 			return;	/* personality change notice */
 		break;
 	case 's':
+		if (STARTS(p, e, "strace: Process ") && ENDS(p, e, " attached") &&
+		    parse_long(p + 16, e, &out->pid)) {
+			out->type = SC_LINE_ATTACHED;
+			return;
+		}
 		if (STARTS(p, e, "strace: "))
 			return;
 		break;

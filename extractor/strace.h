@@ -18,6 +18,7 @@ enum sc_line_type {
 	SC_LINE_SIGNAL,		/* --- SIGCHLD {...} --- */
 	SC_LINE_EXITED,		/* +++ exited with N +++ / +++ killed by SIG +++ */
 	SC_LINE_SUPERSEDED,	/* +++ superseded by execve +++ */
+	SC_LINE_ATTACHED,	/* strace: Process N attached (pid = N) */
 	SC_LINE_ERROR,		/* malformed: see reason */
 };
 
