@@ -863,6 +863,13 @@ int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
 		unlink(tmp);
 		goto out;
 	}
+	/* make the rename itself durable; a failure here loses nothing */
+	sprintf(tmp, "%.*s.", (int)dirlen, path);
+	fd = open(tmp, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 	rc = 0;
 out:
 	free(tmp);
