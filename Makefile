@@ -133,8 +133,8 @@ $(OUT)/examples/%: examples/%.c | $(DEPS_STAMP)
 # benchmarks (issue 6, bench/README in docs/performance.md): bench/*.c are
 # built into $(OUT)/bench/; `make bench` runs bench/run, which prints one table
 BENCH_BINS := $(OUT)/bench/syscall-loop $(OUT)/bench/attach-empty \
-	      $(OUT)/bench/gen-profiles
-$(OUT)/bench/syscall-loop: bench/syscall-loop.c | $(DEPS_STAMP)
+	      $(OUT)/bench/gen-profiles $(OUT)/bench/req-server
+$(OUT)/bench/syscall-loop $(OUT)/bench/req-server: $(OUT)/bench/%: bench/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@

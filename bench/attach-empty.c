@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench_empty.skel.h"
 
@@ -26,6 +27,16 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt,
 	if (level == LIBBPF_WARN)
 		return vfprintf(stderr, fmt, ap);
 	return 0;
+}
+
+static unsigned int prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 int main(void)
@@ -49,7 +60,10 @@ int main(void)
 		bench_empty_bpf__destroy(skel);
 		return 1;
 	}
-	fprintf(stderr, "ready: empty sys_enter program attached\n");
+	/* the id lets bench/run read the program's run time (bpf_stats) */
+	fprintf(stderr, "ready: empty sys_enter program attached, prog id %u\n",
+		bpf_program__fd(skel->progs.handle_sys_enter) >= 0 ?
+		prog_id(bpf_program__fd(skel->progs.handle_sys_enter)) : 0);
 	while (!stop)
 		pause();
 	bench_empty_bpf__destroy(skel);
