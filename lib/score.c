@@ -29,7 +29,7 @@
  */
 struct pair_map {
 	struct pair_ent { uint32_t key; double v; } *e;	/* key PAIR_FREE: free */
-	size_t mask, n;
+	size_t mask, n, cap;	/* cap: entries allocated, >= mask + 1 */
 };
 
 #define PAIR_FREE	UINT32_MAX
@@ -49,20 +49,60 @@ static uint32_t pair_key(unsigned hi, unsigned lo)
 	return (uint32_t)hi << SC_SYM_BITS | lo;
 }
 
+/*
+ * A loader compiles profile after profile: keep the last freed buffers of
+ * this thread (up to SPARE_MAX bytes each) for the next model, because
+ * fresh pages cost a page fault each and dominate a big build.
+ */
+#define SPARE_MAX	(4u << 20)
+static __thread struct pair_ent *spare[2];
+static __thread size_t spare_cap[2];
+
 static int pair_init(struct pair_map *m, size_t want)
 {
 	size_t n = 16;
 
+	/* there are at most SYMS * SYMS pairs, whatever the transitions */
+	if (want > (size_t)SYMS * SYMS)
+		want = (size_t)SYMS * SYMS;
 	while (n < 2 * want)
 		n *= 2;
-	m->e = malloc(n * sizeof(*m->e));
-	if (!m->e)
-		return -1;
+	m->e = NULL;
+	for (int i = 0; i < 2 && !m->e; i++) {
+		if (spare[i] && spare_cap[i] >= n) {
+			m->e = spare[i];
+			m->cap = spare_cap[i];
+			spare[i] = NULL;
+			spare_cap[i] = 0;
+		}
+	}
+	if (!m->e) {
+		m->e = malloc(n * sizeof(*m->e));
+		if (!m->e)
+			return -1;
+		m->cap = n;
+	}
 	for (size_t i = 0; i < n; i++)
 		m->e[i].key = PAIR_FREE;
 	m->mask = n - 1;
 	m->n = 0;
 	return 0;
+}
+
+static void pair_release(struct pair_map *m)
+{
+	int k = spare_cap[0] <= spare_cap[1] ? 0 : 1;	/* the smaller spare */
+
+	if (!m->e)
+		return;
+	if (m->cap * sizeof(*m->e) <= SPARE_MAX && m->cap > spare_cap[k]) {
+		free(spare[k]);
+		spare[k] = m->e;
+		spare_cap[k] = m->cap;
+	} else {
+		free(m->e);
+	}
+	m->e = NULL;
 }
 
 static struct pair_ent *pair_slot(const struct pair_map *m, uint32_t key)
@@ -163,8 +203,8 @@ void sc_model_free(struct sc_model *m)
 {
 	if (!m)
 		return;
-	free(m->c2.e);
-	free(m->ctx3.e);
+	pair_release(&m->c2);
+	pair_release(&m->ctx3);
 	free(m);
 }
 
