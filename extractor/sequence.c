@@ -56,7 +56,11 @@ int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 
 static struct sc_seq_task *task_find(const struct sc_seq *s, long tid)
 {
-	struct sc_seq_task *t = s->tasks[tid_hash(tid, s->tmask)];
+	struct sc_seq_task *t;
+
+	if (s->last && s->last->tid == tid)
+		return s->last;	/* runs of lines from one thread are common */
+	t = s->tasks[tid_hash(tid, s->tmask)];
 
 	while (t && t->tid != tid)
 		t = t->next;
@@ -88,6 +92,8 @@ static void task_grow(struct sc_seq *s)
 
 static void task_remove(struct sc_seq *s, struct sc_seq_task *t)
 {
+	if (s->last == t)
+		s->last = NULL;
 	struct sc_seq_task **pp = &s->tasks[tid_hash(t->tid, s->tmask)];
 
 	while (*pp && *pp != t)
@@ -455,6 +461,7 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 	t = task_get(s, tid, file);
 	if (!t)
 		return;
+	s->last = t;
 	switch (l->type) {
 	case SC_LINE_SYSCALL:
 		flush_pending(s, t);
@@ -554,6 +561,7 @@ void sc_seq_finish(struct sc_seq *s)
 	links_clear(s);
 	free(s->tasks);
 	free(s->links);
+	s->last = NULL;
 	s->tasks = NULL;
 	s->links = NULL;
 }

@@ -92,6 +92,7 @@ struct sc_seq {
 	int nr_execve, nr_execveat, nr_clone, nr_clone3, nr_fork, nr_vfork;
 	struct sc_seq_task **tasks;
 	unsigned long ntasks, tmask;
+	struct sc_seq_task *last;	/* the previous line's task */
 	struct sc_link **links;
 	unsigned long nlinks, lmask;
 	/* execve of a non-leader thread resumes in the leader's tid */

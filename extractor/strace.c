@@ -33,10 +33,14 @@
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* [A-Za-z0-9_]: a table, since every name byte of every line asks */
+static const unsigned char name_chars[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['_'] = 1,
+};
+
 static int is_name_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' ||
-	       (c >= 'A' && c <= 'Z');
+	return name_chars[(unsigned char)c];
 }
 
 static const char *skip_spaces(const char *p, const char *e)
@@ -202,11 +206,49 @@ static const char *strip_tail(const char *p, const char *e)
 	return e;
 }
 
+/*
+ * Name -> number, through a small direct-mapped cache in front of the
+ * shared table: a log uses a few dozen names, and this lookup runs for
+ * every line.
+ */
+#define NCACHE		256
+#define NAME_MAX_CACHED	23
+
+struct name_cache {
+	int arch;
+	unsigned char len;
+	char name[NAME_MAX_CACHED];
+	long nr;
+};
+
+static __thread struct name_cache cache[NCACHE];
+
 static void lookup(struct sc_line *out, int arch)
 {
-	out->nr = sc_syscall_nr_n(arch, out->name, out->namelen);
+	const char *n = out->name;
+	unsigned len = out->namelen;
+	struct name_cache *c;
+
+	if (len > NAME_MAX_CACHED) {
+		out->nr = sc_syscall_nr_n(arch, n, len);
+		if (out->nr < 0)
+			out->nr = sc_syscall_raw_nr(n, len);
+		return;
+	}
+	c = &cache[(len * 37u + (unsigned char)n[0] * 7u +
+		    (unsigned char)n[len / 2] * 13u +
+		    (unsigned char)n[len - 1]) & (NCACHE - 1)];
+	if (c->len == len && c->arch == arch && !memcmp(c->name, n, len)) {
+		out->nr = c->nr;
+		return;
+	}
+	out->nr = sc_syscall_nr_n(arch, n, len);
 	if (out->nr < 0)
-		out->nr = sc_syscall_raw_nr(out->name, out->namelen);
+		out->nr = sc_syscall_raw_nr(n, len);
+	c->arch = arch;
+	c->len = (unsigned char)len;
+	memcpy(c->name, n, len);
+	c->nr = out->nr;
 }
 
 static void error(struct sc_line *out, const char *reason)
@@ -240,10 +282,12 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 			return error(out, "bad [pid N] prefix");
 		p = q + 1;
 	} else if (p < e && is_digit(*p)) {
+		long v = 0;
+
 		for (q = p; q < e && is_digit(*q); q++)
-			;
+			v = v * 10 + (*q - '0');
 		if (q < e && *q == ' ') {
-			parse_long(p, q, &out->pid);
+			out->pid = v;
 			p = q;
 		}
 	}
