@@ -322,6 +322,11 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	__u16 cost;
 	int known, fire;
 
+	/* a task that no BPF program gave storage to (nearly all of them)
+	 * leaves on one load, without the helper call */
+	if (!existing_mode && bpf_core_field_exists(task->bpf_storage) &&
+	    !task->bpf_storage)
+		return 0;
 	t = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (!t) {
 		if (!existing_mode)
