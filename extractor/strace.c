@@ -161,8 +161,10 @@ static int exec_comm(const char *p, const char *e, char comm[16])
 	return 1;
 }
 
-/* the " = ret ..." part at the end of a call; e excludes -T and spaces */
-static int parse_result(const char *p, const char *e, struct sc_line *out)
+/* the " = ret ..." part at the end of a call; e excludes -T and spaces;
+ * the value is decoded only when wanted (hex addresses cost time) */
+static int parse_result(const char *p, const char *e, struct sc_line *out,
+			int want)
 {
 	const char *q = e;
 
@@ -178,7 +180,9 @@ static int parse_result(const char *p, const char *e, struct sc_line *out)
 				out->ret_kind = SC_RET_UNKNOWN;
 				return 0;
 			}
-			if (!parse_long(r, e, &out->ret))
+			if (r >= e || !(is_digit(*r) || *r == '-'))
+				return -1;
+			if (want && !parse_long(r, e, &out->ret))
 				return -1;
 			out->ret_kind = SC_RET_VALUE;
 			return 0;
@@ -249,6 +253,18 @@ static void lookup(struct sc_line *out, int arch)
 	c->len = (unsigned char)len;
 	memcpy(c->name, n, len);
 	c->nr = out->nr;
+}
+
+/* calls whose result the sequencer needs: exec success, clone's child */
+static int want_ret(const char *n, unsigned len)
+{
+	switch (len) {
+	case 4: return !memcmp(n, "fork", 4);
+	case 5: return !memcmp(n, "clone", 5) || !memcmp(n, "vfork", 5);
+	case 6: return !memcmp(n, "clone3", 6) || !memcmp(n, "execve", 6);
+	case 8: return !memcmp(n, "execveat", 8);
+	}
+	return 0;
 }
 
 static void error(struct sc_line *out, const char *reason)
@@ -361,7 +377,7 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		e = strip_tail(p, e);
 		if (ENDS(p, e, "<unfinished ...>"))
 			return;	/* resumed and interrupted again: no result yet */
-		if (parse_result(p, e, out) < 0) {
+		if (parse_result(p, e, out, want_ret(out->name, out->namelen)) < 0) {
 			if (cut)
 				return;
 			return error(out, "no result in resumed line");
@@ -386,7 +402,7 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		out->type = SC_LINE_UNFINISHED;
 		return;
 	}
-	if (parse_result(p, e, out) < 0) {
+	if (parse_result(p, e, out, want_ret(out->name, out->namelen)) < 0) {
 		if (cut) {
 			/* cut while printing: the call was entered */
 			out->type = SC_LINE_UNFINISHED;

@@ -34,7 +34,9 @@ struct sc_line {
 	long nr;		/* syscall number for the parser's arch, or the
 				 * raw value of syscall_0x..., -1 if unknown */
 	int ret_kind;		/* SC_RET_* */
-	long ret;		/* result when ret_kind == SC_RET_VALUE */
+	long ret;		/* result when ret_kind == SC_RET_VALUE; only
+				 * exec and clone-family results are decoded
+				 * (the rest read as 0: nothing uses them) */
 	int cut;		/* line had no newline: cut short at EOF */
 	/* execve/execveat: basename of the path argument, cut to 15 bytes */
 	char comm[16];
