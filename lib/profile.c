@@ -76,6 +76,15 @@ static int trans_grow(struct sc_profile *p)
 	return 0;
 }
 
+/* room for n more transitions without rehashing on the way */
+static int trans_reserve(struct sc_profile *p, size_t n)
+{
+	while ((p->ntrans + n) * 2 > p->nslots)
+		if (trans_grow(p))
+			return -1;
+	return 0;
+}
+
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -676,6 +685,10 @@ static struct sc_profile *profile_from_json(json_t *root, const char *file,
 		     "\"transitions\" must be an array");
 		goto fail;
 	}
+	if (trans_reserve(p, json_array_size(trans))) {
+		perr(err, errlen, file, m->obj, "out of memory");
+		goto fail;
+	}
 	json_array_foreach(trans, i, v)
 		if (load_row(p, v, i, file, m, err, errlen))
 			goto fail;
@@ -703,8 +716,14 @@ struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
 		free(text);
 		return NULL;
 	}
-	textmap_scan(&m, text, len);
+	/* positions only matter for an error: scan the text then, and read
+	 * again to report it (a scan of every element costs as much as jansson) */
+	memset(&m, 0, sizeof(m));
 	p = profile_from_json(root, path, &m, err, errlen);
+	if (!p) {
+		textmap_scan(&m, text, len);
+		p = profile_from_json(root, path, &m, err, errlen);
+	}
 	if (p) {
 		p->path = strdup(path);
 		if (!p->path) {
