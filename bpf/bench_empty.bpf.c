@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * bench_empty: an empty program on the raw sys_enter tracepoint.  What it
- * costs is the floor every sys_enter tool pays (the tracepoint slow path
- * plus one BPF call); bench/run compares syscfi's added cost with it.
+ * bench_empty: programs on the raw sys_enter tracepoint for bench/run.
+ *
+ * handle_sys_enter is empty: what it costs is the floor every sys_enter
+ * tool pays (the tracepoint slow path plus one BPF call); bench/run
+ * compares syscfi's added cost with it.  The two others price the first
+ * thing syscfi does for an unprofiled task, one at a time (attach-empty
+ * PROG loads only the one named):
+ *   storage_lookup  a task-storage lookup that finds nothing (syscfi today)
+ *   bitmap_test     a test of the task's bit in a global tid bitmap (an
+ *                   alternative: set at bind/fork, cleared at exit)
+ * and two that price where a knob or a setting lives:
+ *   rodata_read     a read of a const volatile knob (.rodata is an
+ *                   mmapable array map: vmalloc'd memory)
+ *   small_array     a lookup in a small plain array map (kmalloc'd)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -10,8 +21,76 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define TID_LIMIT	(1u << 22)	/* PID_MAX_LIMIT on 64-bit */
+
+/* task -> state, as syscfi's own map; nothing is ever stored here */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} bench_tasks SEC(".maps");
+
+/* one bit per tid: profiled or not; all clear here */
+__u64 profiled_tids[TID_LIMIT / 64] = {};
+
+/* a run-time knob, as syscfi's kill_mode or existing_mode */
+const volatile __u32 knob = 0;
+
+/* a small array (under 32 KiB, not mmapable: the kernel kmallocs it) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 16);
+} small SEC(".maps");
+
+/* what the tests below found, so the verifier keeps them */
+__u64 hits = 0;
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(storage_lookup, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (bpf_task_storage_get(&bench_tasks, task, 0, 0))
+		hits++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(bitmap_test, struct pt_regs *regs, long id)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	/* tids are below PID_MAX_LIMIT: the mask only convinces the verifier */
+	__u32 w = (tid / 64) & (TID_LIMIT / 64 - 1);
+
+	if (profiled_tids[w] & (1ull << (tid % 64)))
+		hits++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(rodata_read, struct pt_regs *regs, long id)
+{
+	if (knob)
+		hits++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(small_array, struct pt_regs *regs, long id)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&small, &k);
+
+	if (v && *v)
+		hits++;
 	return 0;
 }
