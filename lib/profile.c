@@ -698,22 +698,19 @@ fail:
 	return NULL;
 }
 
-struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
+/* jansson for the whole file: exact refusals with their positions */
+static struct sc_profile *load_slow(const char *path, const char *text,
+				    size_t len, char *err, size_t errlen)
 {
 	struct sc_profile *p = NULL;
 	struct textmap m;
 	json_error_t je;
 	json_t *root;
-	size_t len;
-	char *text = read_file(path, &len, err, errlen);
 
-	if (!text)
-		return NULL;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		perr(err, errlen, path, (struct pos){ je.line, je.column },
 		     "%s", je.text);
-		free(text);
 		return NULL;
 	}
 	/* positions only matter for an error: scan the text then, and read
@@ -724,6 +721,196 @@ struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
 		textmap_scan(&m, text, len);
 		p = profile_from_json(root, path, &m, err, errlen);
 	}
+	json_decref(root);
+	free(m.elems);
+	return p;
+}
+
+/* ---- the fast path --------------------------------------------------------
+ * jansson makes five values of every transition row; a 10k-row profile
+ * spends most of its load time in malloc.  The fast path hands jansson the
+ * file without the transitions' rows, then reads the rows with a strict
+ * little parser.  Anything it
+ * does not like, it leaves to load_slow, which gives the exact refusal:
+ * the fast path only ever accepts what load_slow accepts.
+ */
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+static const char *skip_ws(const char *q, const char *e)
+{
+	while (q < e && is_ws(*q))
+		q++;
+	return q;
+}
+
+/* index after the string starting at s[i] == '"', or n */
+static size_t skip_str(const char *s, size_t n, size_t i)
+{
+	for (i++; i < n && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	return i < n ? i + 1 : n;
+}
+
+/* [start] = '[' and [end] = its ']' of the top-level "transitions" */
+static int trans_span(const char *s, size_t n, size_t *start, size_t *end)
+{
+	int depth = 0, key = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			size_t j = skip_str(s, n, i);
+
+			key = depth == 1 && j - i == 13 &&
+			      !memcmp(s + i, "\"transitions\"", 13);
+			i = j - 1;
+			continue;
+		}
+		if (is_ws(s[i]))
+			continue;
+		if (s[i] == ':' && key) {
+			int d = 0;
+
+			for (i++; i < n && is_ws(s[i]); i++)
+				;
+			if (i >= n || s[i] != '[')
+				return -1;
+			*start = i;
+			for (; i < n; i++) {
+				if (s[i] == '"')
+					i = skip_str(s, n, i) - 1;
+				else if (s[i] == '[' || s[i] == '{')
+					d++;
+				else if ((s[i] == ']' || s[i] == '}') && --d == 0)
+					break;
+			}
+			if (i >= n || s[i] != ']')
+				return -1;
+			*end = i;
+			return 0;
+		}
+		key = 0;
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']')
+			depth--;
+	}
+	return -1;
+}
+
+/* the rows between q and e (the array without its brackets), or -1 */
+static int fast_rows(struct sc_profile *p, const char *q, const char *e)
+{
+	unsigned nnames = p->depth == 1 ? 2 : 3;
+
+	if (trans_reserve(p, (size_t)(e - q) / 32))
+		return -1;
+	q = skip_ws(q, e);
+	if (q == e)
+		return 0;
+	for (;;) {
+		unsigned sym[3] = { SC_ANY, 0, 0 };
+		unsigned *dst = p->depth == 1 ? &sym[1] : &sym[0];
+		uint64_t count = 0;
+		const char *d;
+
+		if (*q != '[')
+			return -1;
+		q = skip_ws(q + 1, e);
+		for (unsigned k = 0; k < nnames; k++) {
+			const char *name;
+			int nr;
+
+			if (q >= e || *q != '"')
+				return -1;
+			for (name = ++q; q < e && *q != '"' && *q != '\\' &&
+			     (unsigned char)*q >= 0x20; q++)
+				;
+			if (q >= e || *q != '"')
+				return -1;
+			nr = sc_syscall_nr_n(p->arch, name, (unsigned)(q - name));
+			if (nr < 0 || nr == SC_UNKNOWN ||
+			    (nr == SC_START && k == nnames - 1))
+				return -1;
+			dst[k] = (unsigned)nr;
+			q = skip_ws(q + 1, e);
+			if (q >= e || *q != ',')
+				return -1;
+			q = skip_ws(q + 1, e);
+		}
+		/* a plain non-negative integer jansson would read */
+		for (d = q; q < e && *q >= '0' && *q <= '9'; q++) {
+			if (count > (uint64_t)INT64_MAX / 10 - 1)
+				return -1;
+			count = count * 10 + (uint64_t)(*q - '0');
+		}
+		if (q == d || (*d == '0' && q - d > 1))
+			return -1;
+		q = skip_ws(q, e);
+		if (q >= e || *q != ']')
+			return -1;
+		if (trans_find(p, sym[0], sym[1], sym[2]) ||
+		    sc_profile_add(p, sym[0], sym[1], sym[2], count))
+			return -1;
+		q = skip_ws(q + 1, e);
+		if (q == e)
+			return 0;
+		if (*q != ',')
+			return -1;
+		q = skip_ws(q + 1, e);
+		if (q == e)
+			return -1;
+	}
+}
+
+static struct sc_profile *load_fast(const char *text, size_t len)
+{
+	struct sc_profile *p;
+	struct textmap m;
+	size_t start, end;
+	json_error_t je;
+	json_t *root;
+	char *head;
+
+	if (trans_span(text, len, &start, &end))
+		return NULL;
+	/* the file without the rows: positions do not matter here, any
+	 * refusal is reported by load_slow */
+	head = malloc(len - (end - start) + 2);
+	if (!head)
+		return NULL;
+	memcpy(head, text, start + 1);
+	memcpy(head + start + 1, text + end, len - end);
+	root = json_loadb(head, start + 1 + len - end, JSON_REJECT_DUPLICATES,
+			  &je);
+	free(head);
+	if (!root)
+		return NULL;
+	memset(&m, 0, sizeof(m));
+	p = profile_from_json(root, "", &m, NULL, 0);
+	json_decref(root);
+	if (p && fast_rows(p, text + start + 1, text + end)) {
+		sc_profile_free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
+{
+	struct sc_profile *p;
+	size_t len;
+	char *text = read_file(path, &len, err, errlen);
+
+	if (!text)
+		return NULL;
+	p = load_fast(text, len);
+	if (!p)
+		p = load_slow(path, text, len, err, errlen);
+	free(text);
 	if (p) {
 		p->path = strdup(path);
 		if (!p->path) {
@@ -732,9 +919,6 @@ struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
 			p = NULL;
 		}
 	}
-	json_decref(root);
-	free(m.elems);
-	free(text);
 	return p;
 }
 
