@@ -89,3 +89,28 @@ print("\n".join(sorted(out)))'
 	[ "$(count_kind exec-unprofiled)" -eq 2 ]
 	grep -q '"kind":"exec-unprofiled".*"comm":"syscfi-demo"' "$KDIR/events"
 }
+
+@test "kernel+extractor: --kill on a thread's violation kills the whole process" {
+	local tk=stk$$
+	gcc -O2 -pthread -o "$KDIR/$tk" "$ROOT/tests/kernel/threadkill.c"
+	strace -f -o "$KDIR/tk.syscall" "$KDIR/$tk" "$KDIR"
+	rm "$KDIR/main.out"
+	"$EXTRACTOR" -o "$KDIR/tkprof" "$KDIR/tk.syscall" 2> /dev/null
+	start_loader --json --kill "$KDIR/tkprof"
+	run "$KDIR/$tk" "$KDIR"
+	[ "$status" -eq 0 ]
+	[ -f "$KDIR/main.out" ]
+	rm "$KDIR/main.out"
+	run "$KDIR/$tk" bad "$KDIR"
+	[ "$status" -eq 137 ]
+	# the main thread was asleep, not violating: it died with its process
+	[ ! -e "$KDIR/main.out" ]
+	stop_loader
+	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
+	run cat "$KDIR/events"
+	[[ "$output" == *'"transition":["rt_sigprocmask","read","getppid"]'* ]]
+	local pid tid
+	pid=$(sed 's/.*"pid":\([0-9]*\),.*/\1/' "$KDIR/events")
+	tid=$(sed 's/.*"tid":\([0-9]*\),.*/\1/' "$KDIR/events")
+	[ "$pid" != "$tid" ]
+}
