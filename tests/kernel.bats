@@ -197,3 +197,31 @@ teardown() {
 	[ "$(wc -l < "$KDIR/events")" -eq 10 ]
 	[ "$(summary_of "$PROG")" = "1 101 100 0 90" ]
 }
+
+@test "kernel: a million violations: every one counted, events rate limited, drops reported" {
+	ops_trans "" | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json "$KDIR/p.json"
+	run "$KDIR/$PROG" L
+	[ "$status" -eq 0 ]
+	stop_loader
+	local ev tasks sys viol kills dropped
+	ev=$(wc -l < "$KDIR/events")
+	read -r tasks sys viol kills dropped <<< "$(summary_of "$PROG")"
+	[ "$viol" -eq 1000000 ]
+	[ "$kills" -eq 0 ]
+	# burst 20 at 10 a second: a handful of events, the rest counted
+	[ "$ev" -ge 20 ] && [ "$ev" -le 200 ]
+	[ "$((ev + dropped))" -eq 1000000 ]
+	# the events after the first burst say how many were dropped before them
+	[ "$ev" -eq 20 ] || grep -q '"dropped":[1-9]' "$KDIR/events"
+}
+
+@test "kernel: --kill still kills a process violating in a tight loop" {
+	ops_trans "" | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json --kill "$KDIR/p.json"
+	run "$KDIR/$PROG" Lo "$KDIR/out"
+	[ "$status" -eq 137 ]
+	[ ! -e "$KDIR/out" ]
+	stop_loader
+	[ "$(count_kind unknown-syscall)" -ge 1 ]
+}

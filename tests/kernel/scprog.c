@@ -7,6 +7,7 @@
  *   f fork: the child runs the rest of the letters, the parent waits (wait4)
  *   n prctl(PR_SET_NAME, "renamed")   x execve(argv[3])   s nanosleep 0.2 s
  *   S nanosleep 3 s   i int 0x80 getpid   X x32-numbered getpid   Z syscall 1000
+ *   L syscall 1000, a million times
  * then exit_group(0).
  */
 typedef unsigned long u64;
@@ -69,6 +70,10 @@ __attribute__((used)) void scprog_main(long *sp)
 		}
 		case 'X': sys6(39 | 0x40000000, 0, 0, 0, 0); break;
 		case 'Z': sys6(1000, 0, 0, 0, 0); break;
+		case 'L':
+			for (long i = 0; i < 1000000; i++)
+				sys6(1000, 0, 0, 0, 0);
+			break;
 		}
 	}
 out:
