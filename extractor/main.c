@@ -758,10 +758,26 @@ static int ensure_dir(const char *dir)
 	return mkdir(dir, 0755);
 }
 
+/* JSON text is UTF-8: a comm that is not cannot be written as a profile */
+static int utf8_ok(const unsigned char *s)
+{
+	while (*s) {
+		int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 :
+			(*s & 0xf0) == 0xe0 ? 2 : (*s & 0xf8) == 0xf0 ? 3 : -1;
+
+		if (n < 0 || (n == 1 && *s < 0xc2))
+			return 0;
+		for (s++; n > 0; n--, s++)
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
 static int comm_ok(const char *comm)
 {
 	return comm[0] && strcmp(comm, ".") && strcmp(comm, "..") &&
-	       !strchr(comm, '/');
+	       !strchr(comm, '/') && utf8_ok((const unsigned char *)comm);
 }
 
 /* build: merge into DIR/<comm>.json; load everything before writing any */
