@@ -50,9 +50,9 @@ static struct sc_trans *trans_find(const struct sc_profile *p, unsigned a,
 	}
 }
 
-static int trans_grow(struct sc_profile *p)
+/* rehash into n slots (a power of two above 2 * ntrans) */
+static int trans_resize(struct sc_profile *p, size_t n)
 {
-	size_t n = p->nslots ? p->nslots * 2 : 64;
 	struct sc_trans *s = malloc(n * sizeof(*s));
 
 	if (!s)
@@ -76,13 +76,19 @@ static int trans_grow(struct sc_profile *p)
 	return 0;
 }
 
-/* room for n more transitions without rehashing on the way */
+static int trans_grow(struct sc_profile *p)
+{
+	return trans_resize(p, p->nslots ? p->nslots * 2 : 64);
+}
+
+/* room for n more transitions: one rehash now instead of several later */
 static int trans_reserve(struct sc_profile *p, size_t n)
 {
-	while ((p->ntrans + n) * 2 > p->nslots)
-		if (trans_grow(p))
-			return -1;
-	return 0;
+	size_t want = p->nslots ? p->nslots : 64;
+
+	while ((p->ntrans + n) * 2 > want)
+		want *= 2;
+	return want == p->nslots ? 0 : trans_resize(p, want);
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
