@@ -7,7 +7,7 @@ op_calls() {
 	case "$1" in
 	p) echo getpid ;; u) echo getuid ;; g) echo getppid ;;
 	o) echo openat close ;; n) echo prctl ;; x) echo execve ;;
-	s|S) echo nanosleep ;; f) echo fork ;;
+	s|S) echo nanosleep ;; f) echo fork ;; c) echo socket connect close ;;
 	esac
 }
 

@@ -247,3 +247,12 @@ teardown() {
 	stop_loader
 	[ ! -s "$KDIR/events" ]
 }
+
+@test "kernel: the event of connect carries ip:port" {
+	ops_trans pc | grep -v 'getpid socket connect' | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json "$KDIR/p.json"
+	"$KDIR/$PROG" pc
+	stop_loader
+	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
+	grep -q '"transition":\["getpid","socket","connect"\].*"arg":"127.0.0.1:9"' "$KDIR/events"
+}

@@ -8,6 +8,7 @@
  *   n prctl(PR_SET_NAME, "renamed")   x execve(argv[3])   s nanosleep 0.2 s
  *   S nanosleep 3 s   i int 0x80 getpid   X x32-numbered getpid   Z syscall 1000
  *   L syscall 1000, a million times
+ *   c socket(AF_INET, SOCK_STREAM) + connect(127.0.0.1:9) + close
  * then exit_group(0).
  */
 typedef unsigned long u64;
@@ -70,6 +71,15 @@ __attribute__((used)) void scprog_main(long *sp)
 		}
 		case 'X': sys6(39 | 0x40000000, 0, 0, 0, 0); break;
 		case 'Z': sys6(1000, 0, 0, 0, 0); break;
+		case 'c': {
+			/* sockaddr_in: family 2, port 9 (big endian), 127.0.0.1 */
+			unsigned char sa[16] = { 2, 0, 0, 9, 127, 0, 0, 1 };
+			long fd = sys6(41, 2, 1, 0, 0);
+
+			sys6(42, fd, (long)sa, sizeof(sa), 0);
+			sys6(3, fd, 0, 0, 0);
+			break;
+		}
 		case 'L':
 			for (long i = 0; i < 1000000; i++)
 				sys6(1000, 0, 0, 0, 0);
