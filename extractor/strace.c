@@ -413,82 +413,191 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	out->type = SC_LINE_SYSCALL;
 }
 
+static void *reader_thread(void *arg)
+{
+	struct sc_reader *r = arg;
+
+	for (unsigned i = 0;; i++) {
+		struct sc_rslot *sl = &r->slot[i % SC_READER_SLOTS];
+		size_t got = 0;
+		int eof = 0, err = 0;
+
+		pthread_mutex_lock(&r->mu);
+		while (sl->full && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		pthread_mutex_unlock(&r->mu);
+		if (r->stop)
+			break;
+		while (got < READ_CHUNK) {
+			ssize_t n = read(r->fd, sl->data + got, READ_CHUNK - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				err = errno;
+				break;
+			}
+			if (n == 0) {
+				eof = 1;
+				break;
+			}
+			got += (size_t)n;
+		}
+		pthread_mutex_lock(&r->mu);
+		sl->len = got;
+		sl->eof = eof;
+		sl->err = err;
+		sl->full = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (eof || err)
+			break;
+	}
+	return NULL;
+}
+
 int sc_reader_open(struct sc_reader *r, const char *path)
 {
+	int e;
+
 	memset(r, 0, sizeof(*r));
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0)
 		return -1;
-	r->cap = 4 * READ_CHUNK;
-	r->buf = malloc(r->cap);
-	if (!r->buf) {
-		close(r->fd);
-		r->fd = -1;
-		return -1;
-	}
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	for (int i = 0; i < SC_READER_SLOTS; i++) {
+		r->slot[i].data = malloc(READ_CHUNK);
+		if (!r->slot[i].data) {
+			sc_reader_close(r);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	e = pthread_create(&r->thread, NULL, reader_thread, r);
+	if (e) {
+		sc_reader_close(r);
+		errno = e;
+		return -1;
+	}
+	r->started = 1;
+	return 0;
+}
+
+static int join_add(struct sc_reader *r, const char *s, size_t n)
+{
+	if (r->joinlen + n > r->joincap) {
+		size_t cap = r->joincap ? r->joincap : 4096;
+		char *j;
+
+		while (cap < r->joinlen + n)
+			cap *= 2;
+		j = realloc(r->join, cap);
+		if (!j)
+			return -1;
+		r->join = j;
+		r->joincap = cap;
+	}
+	memcpy(r->join + r->joinlen, s, n);
+	r->joinlen += n;
 	return 0;
 }
 
 int sc_reader_next(struct sc_reader *r, const char **line, size_t *len,
 		   int *cut)
 {
+	if (r->join_out) {
+		r->joinlen = 0;
+		r->join_out = 0;
+	}
+	if (r->done)
+		return 0;
 	for (;;) {
-		char *s = r->buf + r->start;
-		char *nl = memchr(s, '\n', r->end - r->start);
-		ssize_t n;
+		struct sc_rslot *sl = &r->slot[r->cur % SC_READER_SLOTS];
+		const char *s, *nl;
+		size_t n;
 
-		if (nl) {
-			*line = s;
-			*len = (size_t)(nl - s);
-			*cut = 0;
-			r->start = (size_t)(nl - r->buf) + 1;
-			r->lineno++;
-			return 1;
+		if (!r->have) {
+			pthread_mutex_lock(&r->mu);
+			while (!sl->full)
+				pthread_cond_wait(&r->cv, &r->mu);
+			pthread_mutex_unlock(&r->mu);
+			r->have = 1;
+			r->pos = 0;
 		}
-		if (r->eof) {
-			if (r->start == r->end)
-				return 0;
-			*line = s;
-			*len = r->end - r->start;
-			*cut = 1;
-			r->start = r->end;
-			r->lineno++;
-			return 1;
-		}
-		/* keep the partial line, make room for more */
-		if (r->start > 0) {
-			memmove(r->buf, s, r->end - r->start);
-			r->end -= r->start;
-			r->start = 0;
-		}
-		if (r->cap - r->end < READ_CHUNK) {
-			char *nb = realloc(r->buf, r->cap * 2);
-
-			if (!nb)
-				return -1;
-			r->buf = nb;
-			r->cap *= 2;
-		}
-		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (sl->err) {
+			errno = sl->err;
+			r->done = 1;
 			return -1;
 		}
-		if (n == 0)
-			r->eof = 1;
-		r->end += (size_t)n;
+		s = sl->data + r->pos;
+		n = sl->len - r->pos;
+		nl = n ? memchr(s, '\n', n) : NULL;
+		if (nl) {
+			size_t l = (size_t)(nl - s);
+
+			r->pos += l + 1;
+			r->lineno++;
+			*cut = 0;
+			if (!r->joinlen) {
+				*line = s;
+				*len = l;
+				return 1;
+			}
+			if (join_add(r, s, l) < 0)
+				return -1;
+			*line = r->join;
+			*len = r->joinlen;
+			r->join_out = 1;
+			return 1;
+		}
+		if (n && join_add(r, s, n) < 0)
+			return -1;
+		r->pos = sl->len;
+		if (sl->eof) {
+			r->done = 1;
+			if (!r->joinlen)
+				return 0;
+			*line = r->join;
+			*len = r->joinlen;
+			*cut = 1;
+			r->join_out = 1;
+			r->lineno++;
+			return 1;
+		}
+		/* block used up: hand it back to the reader thread */
+		pthread_mutex_lock(&r->mu);
+		sl->full = 0;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		r->have = 0;
+		r->cur++;
 	}
 }
 
 void sc_reader_close(struct sc_reader *r)
 {
-	if (r->fd >= 0)
+	if (r->started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		r->started = 0;
+	}
+	for (int i = 0; i < SC_READER_SLOTS; i++) {
+		free(r->slot[i].data);
+		r->slot[i].data = NULL;
+	}
+	free(r->join);
+	r->join = NULL;
+	if (r->fd >= 0) {
 		close(r->fd);
-	free(r->buf);
-	r->buf = NULL;
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+	}
 	r->fd = -1;
 }

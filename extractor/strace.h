@@ -8,6 +8,7 @@
 #define SC_STRACE_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdio.h>
 
 enum sc_line_type {
@@ -51,13 +52,35 @@ struct sc_line {
 void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		     struct sc_line *out);
 
-/* Large-buffer line reader; memory grows only with the longest line. */
+/*
+ * Line reader.  A thread of its own reads 1 MiB blocks into a ring of
+ * SC_READER_SLOTS, so copying out of the page cache runs beside the
+ * parsing; lines are handed out in place (a line across two blocks is
+ * joined in a side buffer).  Memory: the ring plus the longest line.
+ */
+#define SC_READER_SLOTS	4
+
+struct sc_rslot {
+	char *data;
+	size_t len;
+	int full, eof, err;
+};
+
 struct sc_reader {
 	int fd;
-	char *buf;
-	size_t cap, start, end;
-	int eof;
 	unsigned long lineno;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sc_rslot slot[SC_READER_SLOTS];
+	unsigned cur;		/* slot being parsed */
+	int have;		/* cur is filled and held by the parser */
+	size_t pos;		/* next byte of cur */
+	int stop, done;
+	char *join;		/* a line that crossed a block boundary */
+	size_t joinlen, joincap;
+	int join_out;		/* join was handed out: reset on next call */
 };
 
 int sc_reader_open(struct sc_reader *r, const char *path);
