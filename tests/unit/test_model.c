@@ -104,17 +104,18 @@ static void test_model(void)
 	is(sc_model_backoff(m, collect, &s), 0, "back-off iteration completes");
 	/* 3 bigrams (execve,brk) (brk,mmap) (brk,read) + 3 unigrams brk mmap read */
 	is(s.n, 6, "6 back-off entries");
-	/* 0.15*7/8 + 0.05*7/9 = 0.170139 -> 2.555215 bit -> 654.14 -> 654 */
-	is(find(&s, SC_ANY, BRK, MMAP), 654, "bigram (brk, mmap) 654");
-	/* 0.15*1/8 + 0.05*1/9 = 0.024306 -> 5.362570 bit -> 1372.82 -> 1373 */
-	is(find(&s, SC_ANY, BRK, READ), 1373, "bigram (brk, read) 1373");
-	/* 0.15*1/1 + 0.05*1/9 = 0.155556 -> 2.684498 bit -> 687.23 -> 687 */
-	is(find(&s, SC_ANY, EXECVE, BRK), 687, "bigram (execve, brk) 687");
-	/* 0.05*7/9 = 0.038889 -> 4.684498 bit -> 1199.23 -> 1199 */
-	is(find(&s, SC_ANY, SC_ANY, MMAP), 1199, "unigram mmap 1199");
-	/* 0.05*1/9 = 0.005556 -> 7.491853 bit -> 1917.91 -> 1918 */
-	is(find(&s, SC_ANY, SC_ANY, READ), 1918, "unigram read 1918");
-	is(find(&s, SC_ANY, SC_ANY, BRK), 1918, "unigram brk 1918");
+	/* back-off entries add the escape, 16 bits = 4096, to -log2 P:
+	 * 0.15*7/8 + 0.05*7/9 = 0.170139 -> 2.555215 bit -> 654.14 -> 654 + 4096 */
+	is(find(&s, SC_ANY, BRK, MMAP), 4750, "bigram (brk, mmap) 654 + 4096");
+	/* 0.15*1/8 + 0.05*1/9 = 0.024306 -> 5.362570 bit -> 1372.82 -> 1373 + 4096 */
+	is(find(&s, SC_ANY, BRK, READ), 5469, "bigram (brk, read) 1373 + 4096");
+	/* 0.15*1/1 + 0.05*1/9 = 0.155556 -> 2.684498 bit -> 687.23 -> 687 + 4096 */
+	is(find(&s, SC_ANY, EXECVE, BRK), 4783, "bigram (execve, brk) 687 + 4096");
+	/* 0.05*7/9 = 0.038889 -> 4.684498 bit -> 1199.23 -> 1199 + 4096 */
+	is(find(&s, SC_ANY, SC_ANY, MMAP), 5295, "unigram mmap 1199 + 4096");
+	/* 0.05*1/9 = 0.005556 -> 7.491853 bit -> 1917.91 -> 1918 + 4096 */
+	is(find(&s, SC_ANY, SC_ANY, READ), 6014, "unigram read 1918 + 4096");
+	is(find(&s, SC_ANY, SC_ANY, BRK), 6014, "unigram brk 1918 + 4096");
 	is(find(&s, SC_ANY, SC_ANY, EXECVE), -1, "no unigram for a never-called execve");
 	sc_model_free(m);
 	sc_profile_free(p);
@@ -136,7 +137,8 @@ static void test_model_depth1(void)
 	sc_model_backoff(m, collect, &s);
 	is(s.n, 3, "depth 1: unigram back-off entries only");
 	is(find(&s, SC_ANY, BRK, MMAP), -1, "depth 1: no bigram back-off");
-	is(find(&s, SC_ANY, SC_ANY, MMAP), 1199, "depth 1 unigram mmap 1199");
+	/* 0.05*7/9 -> 1199, + the 4096 escape */
+	is(find(&s, SC_ANY, SC_ANY, MMAP), 5295, "depth 1 unigram mmap 1199 + 4096");
 	sc_model_free(m);
 	sc_profile_free(p);
 }

@@ -84,14 +84,15 @@ static void test_model_depth2(void)
 	is(sc_model_cost(m, 5, 1, 2), 19, "cost (fstat, write, open) = 19");
 	is(sc_model_backoff(m, collect, &s), 0, "back-off iteration");
 	is(s.n, 4, "2 bigram + 2 unigram back-off entries");
-	/* bigram: 0.15*3/4 + 0.05*3/4 = 0.15; 2.73697 bits -> 700.66 -> 701 */
-	is(found(&s, SC_ANY, 1, 2), 701, "back-off (ANY, write, open) = 701");
-	/* 0.15*1/4 + 0.05*1/4 = 0.05; 4.32193 bits -> 1106.41 -> 1106 */
-	is(found(&s, SC_ANY, 1, 3), 1106, "back-off (ANY, write, close) = 1106");
-	/* unigram: 0.05*3/4 = 0.0375; 4.73697 bits -> 1212.66 -> 1213 */
-	is(found(&s, SC_ANY, SC_ANY, 2), 1213, "back-off (ANY, ANY, open) = 1213");
-	/* 0.05*1/4 = 0.0125; 6.32193 bits -> 1618.41 -> 1618 */
-	is(found(&s, SC_ANY, SC_ANY, 3), 1618, "back-off (ANY, ANY, close) = 1618");
+	/* back-off entries: -log2 P + the 16-bit escape (4096)
+	 * bigram: 0.15*3/4 + 0.05*3/4 = 0.15; 2.73697 bits -> 700.66 -> 701 + 4096 */
+	is(found(&s, SC_ANY, 1, 2), 4797, "back-off (ANY, write, open) = 701 + 4096");
+	/* 0.15*1/4 + 0.05*1/4 = 0.05; 4.32193 bits -> 1106.41 -> 1106 + 4096 */
+	is(found(&s, SC_ANY, 1, 3), 5202, "back-off (ANY, write, close) = 1106 + 4096");
+	/* unigram: 0.05*3/4 = 0.0375; 4.73697 bits -> 1212.66 -> 1213 + 4096 */
+	is(found(&s, SC_ANY, SC_ANY, 2), 5309, "back-off (ANY, ANY, open) = 1213 + 4096");
+	/* 0.05*1/4 = 0.0125; 6.32193 bits -> 1618.41 -> 1618 + 4096 */
+	is(found(&s, SC_ANY, SC_ANY, 3), 5714, "back-off (ANY, ANY, close) = 1618 + 4096");
 	is(found(&s, SC_ANY, 5, 1), -1, "no back-off entry for an unseen bigram");
 	is(sc_model_unseen_cost(m), SC_COST_CAP, "unseen cost is the cap");
 	sc_model_free(m);
@@ -117,8 +118,9 @@ static void test_model_depth1(void)
 	is(sc_model_cost(m, SC_ANY, 1, 3), 512, "depth 1: cost (write, close) = 512");
 	sc_model_backoff(m, collect, &s);
 	is(s.n, 2, "depth 1: only unigram back-off entries");
-	is(found(&s, SC_ANY, SC_ANY, 2), 1213, "depth 1: (ANY, ANY, open) = 1213");
-	is(found(&s, SC_ANY, SC_ANY, 3), 1618, "depth 1: (ANY, ANY, close) = 1618");
+	/* the unigrams of depth 2 above, escape included */
+	is(found(&s, SC_ANY, SC_ANY, 2), 5309, "depth 1: (ANY, ANY, open) = 1213 + 4096");
+	is(found(&s, SC_ANY, SC_ANY, 3), 5714, "depth 1: (ANY, ANY, close) = 1618 + 4096");
 	sc_model_free(m);
 	sc_profile_free(p);
 }
