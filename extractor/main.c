@@ -83,7 +83,8 @@ static void usage(FILE *f)
 "                       of all scored syscalls when no window filled\n"
 "  -V, --validate       set each profile's threshold from normal traces: the\n"
 "                       highest SCORE seen plus --margin (default 0.5 bits),\n"
-"      --target-fpr F   or the level only a fraction F of windows exceed\n"
+"      --target-fpr F   or the level only a fraction F of the validation\n"
+"                       windows exceed, plus --margin (default 0 here)\n"
 "      --margin BITS\n"
 "  -f, --format FMT     strace (default) | numbers | pid-numbers\n"
 "      --comm NAME      profile name of numeric traces\n"
@@ -883,10 +884,14 @@ static int write_validated(struct ctx *c)
 
 		if (!ps->vseen)
 			continue;
+		/* --margin defaults to 0.5 bits over the highest score, to 0
+		 * over a --target-fpr quantile (which already sets the rate) */
 		if (c->target_fpr >= 0 && ps->nwin)
-			cost = fpr_level(ps, c->target_fpr);
+			cost = fpr_level(ps, c->target_fpr) + (c->margin > 0 ?
+			       (uint32_t)ceil(c->margin * SC_COST_ONE) : 0);
 		else
-			cost = (uint32_t)ceil((ps->vmax + c->margin) * SC_COST_ONE);
+			cost = (uint32_t)ceil((ps->vmax + (c->margin >= 0 ?
+			       c->margin : 0.5)) * SC_COST_ONE);
 		bits = sc_cost_to_bits(cost ? cost : 1);
 		p->has_threshold = true;
 		p->threshold = bits;
@@ -945,7 +950,7 @@ int main(int argc, char **argv)
 	c.depth = 2;
 	c.arch = SC_ARCH_X86_64;
 	c.target_fpr = -1;
-	c.margin = 0.5;
+	c.margin = -1;		/* unset: depends on the mode, see write_validated */
 	while ((opt = getopt_long(argc, argv, "o:d:c:js:Vf:a:qh", longopts,
 				  NULL)) != -1) {
 		double v;

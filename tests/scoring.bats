@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# The anomaly score (docs/scoring.md): the CLI score of a numeric trace is
+# the hand-computed window sum of the chosen model, --validate --target-fpr
+# picks the quantile of the validation windows (plus --margin), and
+# scripts/evaluate is deterministic and reports what it measured.
+# Fixtures: tests/testdata/eval/ (hand-*.nr, tiny/).
+
+load helpers
+
+EVAL="$TESTDATA/eval"
+
+setup() {
+	TMP="$(mktemp -d)"
+}
+
+teardown() {
+	rm -rf "$TMP"
+}
+
+# the profile of tests/unit/test_scoring.c, learned from two numeric traces,
+# with window W: (START,START,open) 2, (START,open,read) 2, (open,read,read) 1,
+# (open,read,close) 1, (read,read,close) 1, (read,close,write) 2
+hand_profile() {
+	"$EXTRACTOR" -q -o "$TMP/p" --format numbers --comm hand \
+		"$EVAL/tiny/normal/a.nr" "$EVAL/tiny/normal/b.nr"
+	sed -i "s/\"window\": [0-9]*/\"window\": $1/" "$TMP/p/hand.json"
+}
+
+threshold() {
+	jq .threshold "$TMP/p/hand.json"
+}
+
+@test "--score of a numeric trace = the hand-computed window mean of the model" {
+	hand_profile 8
+	run "$EXTRACTOR" --score "$TMP/p" --format numbers --comm hand "$EVAL/hand-seq.nr"
+	[ "$status" -eq 0 ]
+	# costs 15 13 248 15 | 1512+4096 1662+4096 662+4096 | 65535 (unit test):
+	# 81950 / 8 / 256 = 40.0146 bits; 4 unseen transitions
+	[ "$output" = "$EVAL/hand-seq.nr	hand	40.015	4" ]
+}
+
+@test "--score: the highest full window, not the whole trace" {
+	hand_profile 4
+	run "$EXTRACTOR" --score "$TMP/p" --format numbers --comm hand "$EVAL/hand-seq.nr"
+	[ "$status" -eq 0 ]
+	# last four costs: 5608 + 5758 + 4758 + 65535 = 81659; / 4 / 256 = 79.745
+	[ "$(cut -f3 <<< "$output")" = "79.745" ]
+}
+
+# window 1: each validation window is one cost; hand-valid.nr (open read
+# close write) costs 15, 13, 248, 15 (1/256 bit)
+@test "--validate --target-fpr 0.25: one window of four may exceed -> 16/256 bit" {
+	hand_profile 1
+	run "$EXTRACTOR" --validate -o "$TMP/p" --target-fpr 0.25 --format numbers \
+		--comm hand "$EVAL/hand-valid.nr"
+	[ "$status" -eq 0 ]
+	# above 15 (level 16) only the 248 window: 1 of 4 = 25%
+	[ "$(threshold)" = "0.0625" ]
+}
+
+@test "--validate --target-fpr 0: above every validation window" {
+	hand_profile 1
+	run "$EXTRACTOR" --validate -o "$TMP/p" --target-fpr 0 --format numbers \
+		--comm hand "$EVAL/hand-valid.nr"
+	[ "$status" -eq 0 ]
+	[ "$(threshold)" = "0.97265625" ]	# 249 / 256
+	# and the validation trace then raises no anomaly
+	run "$EXTRACTOR" --check "$TMP/p" --format numbers --comm hand "$EVAL/hand-valid.nr"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *anomaly-score* ]]
+}
+
+@test "--validate --target-fpr F --margin M adds the margin to the quantile" {
+	hand_profile 1
+	run "$EXTRACTOR" --validate -o "$TMP/p" --target-fpr 0.25 --margin 0.5 \
+		--format numbers --comm hand "$EVAL/hand-valid.nr"
+	[ "$status" -eq 0 ]
+	[ "$(threshold)" = "0.5625" ]	# (16 + 128) / 256
+}
+
+@test "--validate without --target-fpr: highest score + 0.5 bits" {
+	hand_profile 1
+	run "$EXTRACTOR" --validate -o "$TMP/p" --format numbers --comm hand "$EVAL/hand-valid.nr"
+	[ "$status" -eq 0 ]
+	[ "$(threshold)" = "1.46875" ]	# (248 + 128) / 256
+}
+
+@test "--target-fpr outside 0..1 is refused" {
+	hand_profile 1
+	run "$EXTRACTOR" --validate -o "$TMP/p" --target-fpr 1.5 --format numbers \
+		--comm hand "$EVAL/hand-valid.nr"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--target-fpr"* ]]
+}
+
+@test "evaluate: AUC and detection on the tiny set, SVG written" {
+	run "$ROOT/scripts/evaluate" --folds 2 --seed 1 --svg "$TMP/e.svg" \
+		--json "$TMP/e.json" "$EVAL/tiny"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "program "*"AUC"*"det@1%"*"det@5%"* ]]
+	# the attacks make transitions no normal run makes: perfect separation
+	[[ "${lines[1]}" =~ ^tiny\ +4\ +2\ +1\.000\ +100%\ +100% ]]
+	grep -q '<svg' "$TMP/e.svg"
+	grep -q '<polyline' "$TMP/e.svg"
+	[ "$(jq '.[0].normal' "$TMP/e.json")" -eq 4 ]
+	[ "$(jq '.[0].pos | length' "$TMP/e.json")" -eq 4 ]	# 2 attacks x 2 folds
+}
+
+@test "evaluate: the same seed gives the same output" {
+	a=$("$ROOT/scripts/evaluate" --folds 2 --seed 7 --json "$TMP/a.json" "$EVAL/tiny")
+	b=$("$ROOT/scripts/evaluate" --folds 2 --seed 7 --json "$TMP/b.json" "$EVAL/tiny")
+	[ "$a" = "$b" ]
+	cmp "$TMP/a.json" "$TMP/b.json"
+}
+
+@test "evaluate: a pid-numbers file is cut into one trace per PID" {
+	mkdir -p "$TMP/ds/prog/normal" "$TMP/ds/prog/intrusion"
+	printf '10 2\n11 2\n10 0\n11 0\n10 3\n11 3\n12 2\n12 0\n12 3\n' > "$TMP/ds/prog/normal/n.int"
+	printf '20 2\n20 41\n20 59\n' > "$TMP/ds/prog/intrusion/x.int"
+	run "$ROOT/scripts/evaluate" --folds 3 --json "$TMP/e.json" "$TMP/ds"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.[0].normal' "$TMP/e.json")" -eq 3 ]
+	[ "$(jq -r '.[0].format' "$TMP/e.json")" = "pid-numbers" ]
+}
+
+@test "evaluate: a program without normal traces is reported as skipped" {
+	mkdir -p "$TMP/ds/a/intrusion"
+	echo "1 2" > "$TMP/ds/a/intrusion/x.int"
+	run "$ROOT/scripts/evaluate" "$TMP/ds"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a "*"skipped: no normal traces"* ]]
+}
