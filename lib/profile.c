@@ -1212,7 +1212,7 @@ static int load_dir(struct sc_profile_set *set, const char *dir, char *err,
 	closedir(d);
 	if (rc)
 		ferr(err, errlen, dir, "out of memory");
-	else
+	else if (n)	/* an empty folder has no array: qsort(NULL) is UB */
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
