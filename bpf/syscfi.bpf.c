@@ -33,6 +33,12 @@ const volatile __u32 existing_mode = 0;	/* 1: bind pre-existing tasks by comm */
 const volatile __u32 table_bits = SC_TABLE_BITS_MIN;
 const volatile __u32 rate_per_sec = 10;	/* events per task per second, 0 = no limit */
 const volatile __u32 rate_burst = 20;	/* token bucket depth */
+/* --learn (docs/learning.md): count transitions instead of checking them */
+const volatile __u32 learn_mode = 0;	/* SC_LEARN_* */
+const volatile __u32 learn_pid = 0;	/* SC_LEARN_PID: the process (tgid) */
+const volatile __u64 learn_cgroup = 0;	/* SC_LEARN_CGROUP: cgroup v2 id ... */
+const volatile __u32 learn_cg_level = 0;	/* ... and its depth below the root */
+const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
 
 /* per-thread state; profile 0 marks "looked at, no profile" (--existing) */
 struct sc_task {
@@ -102,6 +108,34 @@ struct {
 
 /* events lost because the ring buffer was full, all profiles */
 __u64 ringbuf_full = 0;
+
+/* --learn: sc_key(program id, a, b, x) -> times seen (saturating) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(max_entries, 1);		/* resized: --max-transitions */
+} learn_counts SEC(".maps");
+
+/* --learn: comm at exec or at lazy binding -> program id (--comm: 1) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, char[SC_COMM_LEN]);
+	__type(value, __u32);
+	__uint(max_entries, 1);		/* resized: learn_max_programs */
+} learn_names SEC(".maps");
+
+/* --learn: program id -> the comm that claimed it (names live in learn_names) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, char[SC_COMM_LEN]);
+	__uint(max_entries, 1);		/* resized: learn_max_programs */
+} learn_ids SEC(".maps");
+
+__u64 learn_lost = 0;		/* counts not kept: learn_counts was full */
+__u64 learn_lost_programs = 0;	/* programs not learned: no id left */
+__u32 learn_next_id = 0;	/* last program id handed out */
 
 /* one slot of the open-addressed table, or 0; same probe as sc_table_lookup */
 static __always_inline __u64 table_lookup(__u64 key)
@@ -268,6 +302,8 @@ static __always_inline void violation(struct sc_task *t, __u32 kind,
 	struct sc_profile_stats *st = stats_of(t->profile);
 	struct sc_event *ev;
 
+	if (learn_mode)
+		return;		/* learning: nothing is a violation */
 	/* the kill never waits for user space or for room in the ring */
 	if (kill_mode)
 		bpf_send_signal(SIGKILL);
@@ -287,25 +323,110 @@ static __always_inline void violation(struct sc_task *t, __u32 kind,
 	event_end(ev, t);
 }
 
-/* --existing: first syscall of a task we have not seen; bind by its comm */
+/* --learn: the program id of a comm, handed out on first sight; 0 if
+ * every id is taken (counted).  An id is claimed by a BPF_NOEXIST insert
+ * into learn_ids, atomic without the fetching atomics of -mcpu=v3. */
+static __always_inline __u32 learn_id(const char *comm)
+{
+	__u32 *id, nid = 0;
+	int i;
+
+	id = bpf_map_lookup_elem(&learn_names, comm);
+	if (id)
+		return *id;
+	for (i = 0; i < 8 && !nid; i++) {
+		nid = learn_next_id + 1 + i;
+		if (nid > learn_max_programs)
+			break;
+		if (bpf_map_update_elem(&learn_ids, &nid, comm, BPF_NOEXIST))
+			nid = 0;
+	}
+	if (nid > learn_max_programs)
+		nid = 0;
+	if (nid) {
+		learn_next_id = nid;
+		if (!bpf_map_update_elem(&learn_names, comm, &nid, BPF_NOEXIST))
+			return nid;
+	}
+	/* another CPU named it meanwhile, or no id is left */
+	id = bpf_map_lookup_elem(&learn_names, comm);
+	if (id)
+		return *id;
+	__sync_fetch_and_add(&learn_lost_programs, 1);
+	return 0;
+}
+
+/* --learn --pid/--cgroup: is the current task one of the targets? */
+static __always_inline int learn_target_now(void)
+{
+	if (learn_mode == SC_LEARN_PID)
+		return (bpf_get_current_pid_tgid() >> 32) == learn_pid;
+	if (learn_mode == SC_LEARN_CGROUP)
+		return bpf_get_current_ancestor_cgroup_id(learn_cg_level) ==
+		       learn_cgroup;
+	return 0;
+}
+
+/* --learn: one more (a, b) -> x for program p; never wraps */
+static __always_inline void learn_count(__u32 p, __u32 a, __u32 b, __u32 x)
+{
+	__u64 key = sc_key(p, a, b, x), one = 1, *c;
+
+	c = bpf_map_lookup_elem(&learn_counts, &key);
+	if (!c && bpf_map_update_elem(&learn_counts, &key, &one, BPF_NOEXIST)) {
+		c = bpf_map_lookup_elem(&learn_counts, &key);	/* raced */
+		if (!c) {
+			__sync_fetch_and_add(&learn_lost, 1);	/* map full */
+			return;
+		}
+	} else if (!c) {
+		return;
+	}
+	if (*c != ~0ull)
+		__sync_fetch_and_add(c, 1);
+}
+
+/* profile of a task met on a syscall: --existing binds by its comm,
+ * --learn --pid/--cgroup the targets under their comm's program id */
+static __always_inline __u32 lazy_profile(const char *comm)
+{
+	__u32 *id;
+
+	if (learn_mode)
+		return learn_target_now() ? learn_id(comm) : 0;
+	id = bpf_map_lookup_elem(&by_comm, comm);
+	return id ? *id : 0;
+}
+
+/* tasks are bound on their first syscall, not only at exec and fork */
+static __always_inline int lazy_mode(void)
+{
+	return existing_mode || learn_mode == SC_LEARN_PID ||
+	       learn_mode == SC_LEARN_CGROUP;
+}
+
+/* --existing / --learn: first syscall of a task we have not seen, bound in
+ * state UNKNOWN; --existing remembers the others as profile 0 */
 static __always_inline struct sc_task *bind_existing(struct task_struct *task)
 {
 	char comm[SC_COMM_LEN] = {};
 	struct sc_profile_stats *st;
 	struct sc_task *t;
-	__u32 *id;
+	__u32 id;
 
+	bpf_get_current_comm(comm, sizeof(comm));
+	id = lazy_profile(comm);
+	if (!id && learn_mode)
+		return NULL;	/* may join the targets later (cgroup) */
 	t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
 		return NULL;
-	bpf_get_current_comm(comm, sizeof(comm));
-	id = bpf_map_lookup_elem(&by_comm, comm);
 	if (!id)
 		return t;	/* profile 0: remembered as unprofiled */
-	t->profile = *id;
+	t->profile = id;
 	t->a = SC_UNKNOWN;
 	t->b = SC_UNKNOWN;
-	st = stats_of(*id);
+	st = stats_of(id);
 	if (st)
 		st->tasks++;
 	return t;
@@ -324,12 +445,12 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 
 	/* a task that no BPF program gave storage to (nearly all of them)
 	 * leaves on one load, without the helper call */
-	if (!existing_mode && bpf_core_field_exists(task->bpf_storage) &&
+	if (!lazy_mode() && bpf_core_field_exists(task->bpf_storage) &&
 	    !task->bpf_storage)
 		return 0;
 	t = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (!t) {
-		if (!existing_mode)
+		if (!lazy_mode())
 			return 0;
 		t = bind_existing(task);
 		if (!t)
@@ -354,6 +475,10 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	x = nr;
 	if (t->a == SC_UNKNOWN || t->b == SC_UNKNOWN)
 		goto shift;
+	if (learn_mode) {
+		learn_count(p, t->a, t->b, x);
+		goto shift;
+	}
 
 	pi = bpf_map_lookup_elem(&pinfo, &p);
 	if (!pi)
@@ -386,6 +511,23 @@ static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
 		st->tasks++;
 }
 
+/* --learn: program id of an exec by a learned task or a target, else 0;
+ * every program a learned task runs is learned, under its own comm */
+static __always_inline __u32 learn_exec_id(struct task_struct *task,
+					   const char *comm)
+{
+	struct sc_task *t = bpf_task_storage_get(&tasks, task, 0, 0);
+	__u32 *id;
+
+	if (t && t->profile)
+		return learn_id(comm);
+	if (learn_mode == SC_LEARN_COMM) {
+		id = bpf_map_lookup_elem(&learn_names, comm);
+		return id && *id == 1 ? 1 : 0;
+	}
+	return learn_target_now() ? learn_id(comm) : 0;
+}
+
 /* profile of the image being exec'd: exe inode first, then the new comm */
 static __always_inline __u32 profile_of_exec(struct task_struct *task,
 					     struct linux_binprm *bprm)
@@ -395,6 +537,10 @@ static __always_inline __u32 profile_of_exec(struct task_struct *task,
 	struct inode *inode;
 	__u32 *id;
 
+	if (learn_mode) {
+		BPF_CORE_READ_STR_INTO(&comm, task, comm);
+		return learn_exec_id(task, comm);
+	}
 	inode = BPF_CORE_READ(bprm, file, f_inode);
 	ek.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	ek.ino = BPF_CORE_READ(inode, i_ino);
@@ -421,6 +567,8 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	if (!p) {
 		if (!t || !t->profile)
 			return 0;
+		if (learn_mode)
+			goto unbind;	/* no program id left: stop here */
 		/* a profiled task escaped into an unprofiled program */
 		if (kill_mode)
 			bpf_send_signal(SIGKILL);
@@ -438,6 +586,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 						  BPF_CORE_READ(bprm, filename));
 			event_end(ev, t);
 		}
+unbind:
 		if (existing_mode)
 			t->profile = 0;	/* keep the "unprofiled" mark */
 		else

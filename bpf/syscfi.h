@@ -155,6 +155,13 @@ struct sc_exe_key {
 	__u64 ino;
 };
 
+/* ---- --learn: who is learned (bpf/syscfi.bpf.c learn_mode) -------------- */
+
+#define SC_LEARN_OFF	0		/* enforcement */
+#define SC_LEARN_COMM	1		/* execs of one comm (program id 1) */
+#define SC_LEARN_PID	2		/* one process, bound lazily, and its children */
+#define SC_LEARN_CGROUP	3		/* every task of a cgroup v2 subtree */
+
 /* ---- events -------------------------------------------------------------- */
 
 enum sc_event_kind {

@@ -23,7 +23,7 @@
 #include "loader.h"
 #include "syscfi.skel.h"
 
-static volatile sig_atomic_t stopping;
+volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
 {
@@ -41,8 +41,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libbpf's messages only with -v (debug with -vv) */
+void loader_libbpf_log(int verbose)
+{
+	verbose_level = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
 /* one-line reason (exit 1) when this machine cannot run us */
-static int check_kernel(void)
+int check_kernel(void)
 {
 	if (geteuid() != 0) {
 		fprintf(stderr, "loader: must run as root (needs CAP_BPF and CAP_PERFMON)\n");
@@ -230,7 +237,7 @@ static void print_summary(struct syscfi_bpf *skel,
 	free(per);
 }
 
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -260,7 +267,7 @@ static int poll_events(struct ring_buffer *rb, double duration)
 	return 0;
 }
 
-static void install_signals(void)
+void install_signals(void)
 {
 	struct sigaction sa;
 
@@ -282,8 +289,7 @@ int enforce_run(const struct loader_opts *opts)
 	size_t nexe = 0;
 	int rc = EXIT_USAGE, e;
 
-	verbose_level = opts->verbose;
-	libbpf_set_print(libbpf_print);
+	loader_libbpf_log(opts->verbose);
 
 	/* profiles first: a bad file is exit 2 whoever runs us */
 	if (sc_profile_set_load(&set, opts->paths, opts->npaths, err, sizeof(err))) {

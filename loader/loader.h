@@ -8,6 +8,7 @@
 #ifndef SC_LOADER_H
 #define SC_LOADER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,15 @@ struct loader_opts {
 	uint32_t burst;		/* rate limiter depth */
 	char **paths;		/* PROFILE_DIR|PROFILE.json... */
 	int npaths;
+	/* --learn (learn.c) */
+	int learn;		/* SC_LEARN_*: what is learned, 0: enforce */
+	const char *learn_comm;	/* --comm NAME */
+	uint32_t learn_pid;	/* --pid PID */
+	const char *learn_cgroup;	/* --cgroup PATH */
+	const char *out_dir;	/* -o DIR */
+	double interval;	/* seconds between progress lines and flushes */
+	uint32_t max_transitions;	/* size of the kernel's count map */
+	uint32_t max_programs;	/* program ids */
 };
 
 /* what events.c needs to name things */
@@ -44,6 +54,15 @@ struct event_ctx {
 
 /* enforce.c: run until stopped; returns an exit code */
 int enforce_run(const struct loader_opts *opts);
+/* enforce.c, shared with learn.c: the lifecycle's pieces */
+extern volatile sig_atomic_t stopping;	/* SIGINT/SIGTERM seen */
+void install_signals(void);
+void loader_libbpf_log(int verbose);
+int check_kernel(void);		/* -1 (reason printed): exit 1 */
+double now_s(void);		/* CLOCK_MONOTONIC seconds */
+
+/* learn.c: --learn until stopped; returns an exit code */
+int learn_run(const struct loader_opts *opts);
 
 /* events.c */
 void event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,

@@ -14,6 +14,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: loader [OPTIONS] PROFILE_DIR|PROFILE.json...\n"
+"       loader --learn (--comm NAME | --pid PID | --cgroup PATH) [-o DIR] [-d SEC]\n"
 "\n"
 "Enforce syscfi profiles in the kernel: every syscall of a profiled task is\n"
 "checked against its profile's transitions; violations are printed on stdout.\n"
@@ -27,6 +28,18 @@ static void usage(FILE *f)
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
+"Learning (docs/learning.md): count the transitions of the targets and of\n"
+"everything they fork and exec; write DIR/<comm>.json, merged into what DIR\n"
+"holds, every interval and at the end (SIGINT, SIGTERM, --duration).\n"
+"  -l, --learn           learn instead of enforcing\n"
+"      --comm NAME       tasks that exec a program of comm NAME\n"
+"      --pid PID         process PID (from its next syscall) and its new children\n"
+"      --cgroup PATH     every task of a cgroup v2 directory (and below it)\n"
+"  -o, --output DIR      profile folder (default: res)\n"
+"  -i, --interval SEC    progress line and flush every SEC s (default 10)\n"
+"      --max-transitions N  kernel map of counts (default 65536)\n"
+"      --max-programs N  programs learned at once (default 1024)\n"
+"\n"
 "Prints \"ready: N profiles, M transitions\" on stderr once attached, and a\n"
 "summary per profile when it stops.  Exit: 0 clean stop, 1 not root or the\n"
 "kernel lacks a feature, 2 bad usage or bad profiles.\n"
@@ -34,7 +47,9 @@ static void usage(FILE *f)
 "EXAMPLES\n"
 "  sudo loader/loader res/                      # monitor every profile in res/\n"
 "  sudo loader/loader --kill --json res/app.json\n"
-"  sudo loader/loader --threshold 6.5 --duration 60 res/\n");
+"  sudo loader/loader --threshold 6.5 --duration 60 res/\n"
+"  sudo loader/loader --learn --comm nginx -o profiles/ --duration 3600\n"
+"  sudo loader/loader --learn --cgroup /sys/fs/cgroup/app -o profiles/\n");
 }
 
 /* strtod with a full-string and range check */
@@ -71,6 +86,30 @@ static int parse_u32(const char *opt, const char *s, unsigned long max,
 	return 0;
 }
 
+/* --learn: exactly one target, no profile arguments */
+static int learn_main(struct loader_opts *o, bool learn, int targets, int nargs)
+{
+	if (!learn || targets != 1) {
+		fprintf(stderr, "loader: --learn needs exactly one of --comm, --pid, --cgroup\n");
+		return EXIT_USAGE;
+	}
+	if (nargs) {
+		fprintf(stderr, "loader: --learn takes no profile arguments (use -o DIR)\n");
+		return EXIT_USAGE;
+	}
+	if (o->learn == SC_LEARN_COMM && !o->learn_comm[0]) {
+		fprintf(stderr, "loader: --comm: empty name\n");
+		return EXIT_USAGE;
+	}
+	if ((o->learn == SC_LEARN_PID && o->learn_pid == 0) ||
+	    o->max_transitions == 0 || o->max_programs == 0) {
+		fprintf(stderr, "loader: --pid, --max-transitions and --max-programs must be > 0\n");
+		return EXIT_USAGE;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return learn_run(o);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -82,12 +121,23 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "learn", no_argument, NULL, 'l' },
+		{ "comm", required_argument, NULL, 'C' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "cgroup", required_argument, NULL, 'G' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "max-transitions", required_argument, NULL, 'T' },
+		{ "max-programs", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct loader_opts o = { .threshold = -1, .rate = 10 };
-	int c;
+	struct loader_opts o = { .threshold = -1, .rate = 10, .out_dir = "res",
+				 .interval = 10, .max_transitions = 65536,
+				 .max_programs = 1024 };
+	int c, targets = 0;
+	bool learn = false;
 
-	while ((c = getopt_long(argc, argv, "kjt:d:er:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "kjt:d:er:vhlo:i:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.kill = true; break;
 		case 'j': o.json = true; break;
@@ -105,6 +155,30 @@ int main(int argc, char **argv)
 			if (parse_u32("--rate", optarg, 1000000, &o.rate))
 				return EXIT_USAGE;
 			break;
+		case 'l': learn = true; break;
+		case 'C': o.learn = SC_LEARN_COMM; o.learn_comm = optarg; targets++; break;
+		case 'G': o.learn = SC_LEARN_CGROUP; o.learn_cgroup = optarg; targets++; break;
+		case 'o': o.out_dir = optarg; break;
+		case 'P':
+			o.learn = SC_LEARN_PID;
+			targets++;
+			if (parse_u32("--pid", optarg, INT_MAX, &o.learn_pid))
+				return EXIT_USAGE;
+			break;
+		case 'i':
+			if (parse_double("--interval", optarg, 0.1, 86400, &o.interval))
+				return EXIT_USAGE;
+			break;
+		case 'T':
+			if (parse_u32("--max-transitions", optarg, 1u << 24,
+				      &o.max_transitions))
+				return EXIT_USAGE;
+			break;
+		case 'M':
+			if (parse_u32("--max-programs", optarg, SC_PROFILES_MAX,
+				      &o.max_programs))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -113,6 +187,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (learn || targets)
+		return learn_main(&o, learn, targets, argc - optind);
 	if (optind >= argc) {
 		fprintf(stderr, "loader: no profiles given (try -h)\n");
 		return EXIT_USAGE;
