@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,7 +99,8 @@ static const char *parse_long(const char *p, const char *e, long *v)
 	}
 	if (p == s)
 		return NULL;
-	*v = neg ? -(long)x : (long)x;
+	/* negate unsigned: -(long)x overflows for x = 2^63 */
+	*v = neg ? (long)(0UL - x) : (long)x;
 	return p;
 }
 
@@ -298,16 +300,23 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	if (STARTS(p, e, "[pid ")) {
 		p = skip_spaces(p + 5, e);
 		q = parse_long(p, e, &out->pid);
-		if (!q || q >= e || *q != ']')
+		if (!q || q >= e || *q != ']' || out->pid < 0 ||
+		    out->pid > INT_MAX)
 			return error(out, "bad [pid N] prefix");
 		p = q + 1;
 	} else if (p < e && is_digit(*p)) {
-		long v = 0;
+		unsigned long v = 0;
+		int big = 0;
 
-		for (q = p; q < e && is_digit(*q); q++)
-			v = v * 10 + (*q - '0');
+		/* unsigned: a long digit run wraps instead of overflowing */
+		for (q = p; q < e && is_digit(*q); q++) {
+			big |= v > INT_MAX / 10;
+			v = v * 10 + (unsigned long)(*q - '0');
+		}
 		if (q < e && *q == ' ') {
-			out->pid = v;
+			if (big || v > INT_MAX)
+				return error(out, "pid out of range");
+			out->pid = (long)v;
 			p = q;
 		}
 	}
