@@ -109,8 +109,10 @@ extract: extractor/extractor
 	extractor/extractor -o res res/*.syscall
 
 # make test: every suite, then one line "N passed, N failed, N skipped"
-test: all unit examples
-	$(Q)scripts/run-tests
+# (the ASan/UBSan build's suites and fuzz-smoke are counted in it too)
+test: all unit examples sanitize-build fuzz-build
+	$(Q)OUT=$(OUT) SAN_OUT=$(SAN_OUT) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) \
+		SUITES="scripts/run-sanitized fuzz/run" scripts/run-tests
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -118,7 +120,7 @@ install: all
 	install -m 0755 loader/loader $(DESTDIR)$(PREFIX)/bin/syscfi-loader
 
 clean:
-	rm -rf $(OUT) extractor/extractor loader/loader
+	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 
@@ -155,3 +157,55 @@ bench: $(BENCH_BINS) all
 # is killed (scripts/demo; root)
 demo: all examples | $(DEPS_STAMP)
 	$(Q)scripts/demo
+
+# fuzzing (issue 7, fuzz/): libFuzzer targets built with clang against
+# their own ASan/UBSan-instrumented objects of lib/ and the extractor's
+# parser and sequencer ($(OUT)/fuzz/); fuzz/run prints TAP.
+# `make fuzz-smoke` runs each target ~12 s (CI, in make test); `make fuzz` runs longer by
+# hand: FUZZ_SECONDS per target, FUZZ_MERGE=1 keeps new inputs in fuzz/corpus.
+FUZZ_TARGETS  := parse strace numbers profile profile-set
+FUZZ_OUT      := $(OUT)/fuzz
+FUZZ_SECONDS  ?= 600
+FUZZ_SMOKE_SECONDS ?= 12
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
+		 -fno-omit-frame-pointer
+FUZZ_CFLAGS   := -O1 -g $(FUZZ_SAN) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
+		 -Ilib -Ibpf -Iextractor -I$(OUT) -DSC_FUZZ_ROOT='"$(CURDIR)"' \
+		 -DREAD_CHUNK=4096
+FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(LIB_SRCS) extractor/strace.c \
+		 extractor/sequence.c)
+FUZZ_BINS     := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_TARGETS))
+.PHONY: fuzz fuzz-build
+$(FUZZ_OBJS): $(FUZZ_OUT)/%.o: %.c $(OUT)/syscall_names.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BINS): $(FUZZ_OUT)/fuzz-%: fuzz/fuzz-%.c fuzz/fuzz.h $(FUZZ_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) \
+		$(LDLIBS_LIB) -o $@
+# the strace and numbers targets include extractor/main.c (main renamed)
+$(FUZZ_OUT)/fuzz-parse $(FUZZ_OUT)/fuzz-strace $(FUZZ_OUT)/fuzz-numbers: extractor/main.c
+fuzz-build: $(FUZZ_BINS)
+fuzz-smoke: fuzz-build
+	$(Q)OUT=$(OUT) fuzz/run $(FUZZ_SMOKE_SECONDS)
+fuzz: fuzz-build
+	$(Q)OUT=$(OUT) fuzz/run $(FUZZ_SECONDS)
+
+# sanitizers (issue 7): the unit tests and the extractor rebuilt with ASan
+# and UBSan into $(SAN_OUT) (a make of its own), then run: the unit tests,
+# tests/extractor.bats and tests/robustness.bats (scripts/run-sanitized)
+SAN_OUT   ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+.PHONY: sanitize sanitize-build
+# the extractor linked inside $(OUT), for the sanitized copy
+$(OUT)/extractor/extractor: $(EXTRACTOR_OBJS) $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_LIB) -o $@
+sanitize-build: | $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) \
+		EXTRA_CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+		unit $(SAN_OUT)/extractor/extractor
+sanitize: sanitize-build extractor/extractor
+	$(Q)SAN_OUT=$(SAN_OUT) scripts/run-sanitized

@@ -1,6 +1,7 @@
 # Shared by every bats file: paths, skips, and the BPF requirement.
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-EXTRACTOR="$ROOT/extractor/extractor"
+# SYSCFI_EXTRACTOR: another build of it (make sanitize: the ASan/UBSan one)
+EXTRACTOR="${SYSCFI_EXTRACTOR:-$ROOT/extractor/extractor}"
 LOADER="$ROOT/loader/loader"
 TESTDATA="$ROOT/tests/testdata"
 
