@@ -461,7 +461,8 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	t->nsyscalls++;
 	st = stats_of(p);
-	if (st)
+	/* --learn counts what it learns from, as the extractor: 0..511 */
+	if (st && (!learn_mode || (__u64)nr < SC_NR_MAX))
 		st->syscalls++;
 
 	if ((task->thread_info.status & TS_COMPAT) || (nr & X32_SYSCALL_BIT)) {

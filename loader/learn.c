@@ -400,7 +400,8 @@ int learn_run(const struct loader_opts *opts)
 	syscfi_bpf__detach(L.skel);
 	if (flush(&L, now_s() - start))
 		rc = EXIT_USAGE;
-	fprintf(stderr, "learn: %zu profile writes into %s\n", L.nwritten, opts->out_dir);
+	fprintf(stderr, "learn: done: profiles in %s (%zu file writes)\n", opts->out_dir,
+		L.nwritten);
 
 cleanup:
 	learner_free(&L);
