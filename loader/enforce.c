@@ -2,8 +2,9 @@
 /*
  * Enforcement: check the kernel, compile the profiles, open/configure/
  * load/attach the BPF skeleton, fill its maps, poll events until stopped,
- * print the summary.  Nothing is pinned: when the loader exits (even
- * killed) its programs and maps go with it.
+ * print the summary.  Without --pin nothing is pinned: when the loader
+ * exits (even killed) its programs and maps go with it; --pin (pin.c)
+ * leaves them attached and lets a restarted loader adopt them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -232,8 +233,9 @@ static void print_summary(struct syscfi_bpf *skel,
 			(unsigned long long)sum.dropped);
 	}
 	if (skel->bss->ringbuf_full)
-		fprintf(stderr, "summary: %llu events lost to a full ring buffer (counted in dropped)\n",
-			(unsigned long long)skel->bss->ringbuf_full);
+		fprintf(stderr, "summary: %llu events lost to a full ring buffer (%u KiB; counted in dropped)\n",
+			(unsigned long long)skel->bss->ringbuf_full,
+			bpf_map__max_entries(skel->maps.events) / 1024);
 	free(per);
 }
 
@@ -284,6 +286,7 @@ int enforce_run(const struct loader_opts *opts)
 	struct syscfi_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct sc_exe_key *exe = NULL;
+	struct pin_state pin = { .lock_fd = -1 };
 	struct event_ctx ec;
 	char err[512];
 	size_t nexe = 0;
@@ -307,6 +310,10 @@ int enforce_run(const struct loader_opts *opts)
 	rc = EXIT_KERNEL;
 	if (check_kernel())
 		goto cleanup;
+	if (opts->pin_dir && pin_open(&pin, opts->pin_dir))
+		goto cleanup;
+	if (!opts->pin_dir)
+		pin_note_active();
 	exe = resolve_exes(&set, &nexe);
 	if (!exe) {
 		fprintf(stderr, "loader: out of memory\n");
@@ -322,14 +329,23 @@ int enforce_run(const struct loader_opts *opts)
 		fprintf(stderr, "loader: cannot size the BPF maps\n");
 		goto cleanup;
 	}
+	if (pin.adopt && (e = pin_reuse_maps(&pin, skel))) {
+		fprintf(stderr, "loader: --pin %s: cannot reuse the pinned maps: %s\n",
+			pin.dir, strerror(-e));
+		goto cleanup;
+	}
 	e = syscfi_bpf__load(skel);
 	if (e) {
 		fprintf(stderr, "loader: kernel refused the BPF program: %s%s\n",
 			strerror(-e), opts->verbose ? "" : " (run with -v for the verifier log)");
 		goto cleanup;
 	}
-	e = fill_maps(skel, &set, &table, exe);
-	if (e) {
+	if (pin.adopt) {
+		if (pin_check_same(&pin, skel, &set, &table, exe)) {
+			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+	} else if ((e = fill_maps(skel, &set, &table, exe))) {
 		fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));
 		goto cleanup;
 	}
@@ -340,22 +356,35 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	install_signals();
-	e = syscfi_bpf__attach(skel);
-	if (e) {
+	if (pin.adopt) {
+		if (pin_adopt_links(&pin, skel))
+			goto cleanup;
+	} else if ((e = syscfi_bpf__attach(skel))) {
 		fprintf(stderr, "loader: cannot attach: %s\n", strerror(-e));
 		goto cleanup;
+	} else if (opts->pin_dir && pin_save(&pin, skel)) {
+		goto cleanup;
 	}
+	if (opts->pin_dir)
+		fprintf(stderr, "pinned: %s (%s)\n", pin.dir,
+			pin.adopt ? "adopted the running enforcement" : "new");
 	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
 		count_transitions(&set));
 	rc = poll_events(rb, opts->duration) ? EXIT_KERNEL : EXIT_OK;
-	/* detach first so the counters stop moving, then report them */
-	syscfi_bpf__detach(skel);
+	/* detach first so the counters stop moving, then report them; pinned
+	 * links stay attached (closing our fds does not detach them) */
+	if (!opts->pin_dir)
+		syscfi_bpf__detach(skel);
 	ring_buffer__consume(rb);
 	print_summary(skel, &set, table.nprofiles);
+	if (opts->pin_dir)
+		fprintf(stderr, "pinned: enforcement continues (loader --unpin=%s stops it)\n",
+			pin.dir);
 
 cleanup:
 	ring_buffer__free(rb);
 	syscfi_bpf__destroy(skel);
+	pin_close(&pin);
 	free(exe);
 	sc_table_free(&table);
 	sc_profile_set_free(&set);

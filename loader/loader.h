@@ -30,6 +30,7 @@ struct loader_opts {
 	double duration;	/* seconds, <= 0: until a signal */
 	uint32_t rate;		/* events per second per task, 0: unlimited */
 	uint32_t burst;		/* rate limiter depth */
+	const char *pin_dir;	/* --pin: pin links and maps here, or adopt them */
 	char **paths;		/* PROFILE_DIR|PROFILE.json... */
 	int npaths;
 	/* --learn (learn.c) */
@@ -51,6 +52,35 @@ struct event_ctx {
 	int64_t boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	FILE *out;
 };
+
+/* pin.c: --pin / --unpin (enforcement that outlives the loader) */
+#define SC_PIN_DEFAULT	"/sys/fs/bpf/syscfi"
+struct syscfi_bpf;
+struct pin_state {
+	const char *dir;
+	int lock_fd;		/* flock: one loader per folder */
+	bool adopt;		/* the folder holds pins: reuse them */
+	const char *mismatch;	/* what differs from the pinned state */
+	void *rodata;		/* the knobs asked for, to compare */
+	size_t rodata_len;
+};
+/* mount check, create and lock dir, find out whether it holds pins */
+int pin_open(struct pin_state *ps, const char *dir);
+void pin_close(struct pin_state *ps);
+/* adopt, between configure and load: reuse every pinned map */
+int pin_reuse_maps(struct pin_state *ps, struct syscfi_bpf *skel);
+/* adopt, after load: the pinned state is what these profiles would give */
+int pin_check_same(struct pin_state *ps, struct syscfi_bpf *skel,
+		   const struct sc_profile_set *set, const struct sc_table *t,
+		   const struct sc_exe_key *exe);
+/* adopt, instead of attaching: hold the pinned links */
+int pin_adopt_links(struct pin_state *ps, struct syscfi_bpf *skel);
+/* fresh, after attaching: pin maps and links */
+int pin_save(struct pin_state *ps, struct syscfi_bpf *skel);
+/* --unpin: remove the pins (detaches); an exit code */
+int pin_remove(const char *dir);
+/* without --pin: say so when SC_PIN_DEFAULT still enforces */
+void pin_note_active(void);
 
 /* enforce.c: run until stopped; returns an exit code */
 int enforce_run(const struct loader_opts *opts);

@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loader.h"
+
+/* long options without a short one */
+enum { OPT_PIN = 0x100, OPT_UNPIN };
 
 static void usage(FILE *f)
 {
@@ -25,6 +29,10 @@ static void usage(FILE *f)
 "  -d, --duration SEC    stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
 "  -e, --existing        also bind tasks already running, by comm (state UNKNOWN)\n"
 "  -r, --rate N          events per second per task (default 10, burst 2N; 0: no limit)\n"
+"      --pin[=DIR]       pin programs and maps in DIR (default " SC_PIN_DEFAULT "):\n"
+"                        enforcement survives the loader; a loader started again\n"
+"                        with --pin and the same profiles and options adopts it\n"
+"      --unpin[=DIR]     remove the pins of --pin (stops that enforcement)\n"
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -48,6 +56,8 @@ static void usage(FILE *f)
 "  sudo loader/loader res/                      # monitor every profile in res/\n"
 "  sudo loader/loader --kill --json res/app.json\n"
 "  sudo loader/loader --threshold 6.5 --duration 60 res/\n"
+"  sudo loader/loader --pin --kill res/         # restart it the same way to adopt\n"
+"  sudo loader/loader --unpin\n"
 "  sudo loader/loader --learn --comm nginx -o profiles/ --duration 3600\n"
 "  sudo loader/loader --learn --cgroup /sys/fs/cgroup/app -o profiles/\n");
 }
@@ -129,11 +139,14 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "max-transitions", required_argument, NULL, 'T' },
 		{ "max-programs", required_argument, NULL, 'M' },
+		{ "pin", optional_argument, NULL, OPT_PIN },
+		{ "unpin", optional_argument, NULL, OPT_UNPIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader_opts o = { .threshold = -1, .rate = 10, .out_dir = "res",
 				 .interval = 10, .max_transitions = 65536,
 				 .max_programs = 1024 };
+	const char *unpin = NULL;
 	int c, targets = 0;
 	bool learn = false;
 
@@ -179,6 +192,12 @@ int main(int argc, char **argv)
 				      &o.max_programs))
 				return EXIT_USAGE;
 			break;
+		case OPT_PIN:
+			o.pin_dir = optarg ? optarg : SC_PIN_DEFAULT;
+			break;
+		case OPT_UNPIN:
+			unpin = optarg ? optarg : SC_PIN_DEFAULT;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -186,6 +205,21 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (unpin) {
+		if (optind < argc || o.pin_dir || learn || targets) {
+			fprintf(stderr, "loader: --unpin takes no profiles and no other mode\n");
+			return EXIT_USAGE;
+		}
+		if (geteuid() != 0) {
+			fprintf(stderr, "loader: must run as root (needs CAP_BPF and CAP_PERFMON)\n");
+			return EXIT_KERNEL;
+		}
+		return pin_remove(unpin);
+	}
+	if ((learn || targets) && o.pin_dir) {
+		fprintf(stderr, "loader: --pin is for enforcement, not --learn\n");
+		return EXIT_USAGE;
 	}
 	if (learn || targets)
 		return learn_main(&o, learn, targets, argc - optind);
