@@ -108,6 +108,8 @@ struct {
 
 /* events lost because the ring buffer was full, all profiles */
 __u64 ringbuf_full = 0;
+/* profiled execs and children left unbound: no task storage (ENOMEM) */
+__u64 bind_failed = 0;
 
 /* --learn: sc_key(program id, a, b, x) -> times seen (saturating) */
 struct {
@@ -597,8 +599,13 @@ unbind:
 	if (!t)
 		t = bpf_task_storage_get(&tasks, task, 0,
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t)
+	if (!t) {
+		/* never run a profiled image unchecked in silence */
+		__sync_fetch_and_add(&bind_failed, 1);
+		if (kill_mode)
+			bpf_send_signal(SIGKILL);
 		return 0;
+	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	call = regs ? BPF_CORE_READ(regs, orig_ax) : NR_EXECVE;
 	if (call != NR_EXECVEAT)
@@ -618,8 +625,10 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	if (!pt || !pt->profile)
 		return 0;
 	ct = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ct)
+	if (!ct) {
+		__sync_fetch_and_add(&bind_failed, 1);
 		return 0;
+	}
 	ct->dropped = 0;
 	ct->rl_last_ns = 0;
 	ct->rl_tokens = 0;

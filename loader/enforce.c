@@ -236,6 +236,10 @@ static void print_summary(struct syscfi_bpf *skel,
 		fprintf(stderr, "summary: %llu events lost to a full ring buffer (%u KiB; counted in dropped)\n",
 			(unsigned long long)skel->bss->ringbuf_full,
 			bpf_map__max_entries(skel->maps.events) / 1024);
+	if (skel->bss->bind_failed)
+		fprintf(stderr, "summary: %llu profiled tasks ran unchecked: no memory for their task storage%s\n",
+			(unsigned long long)skel->bss->bind_failed,
+			skel->rodata->kill_mode ? " (execs killed)" : "");
 	free(per);
 }
 
