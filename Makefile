@@ -136,12 +136,12 @@ $(OUT)/examples/%: examples/%.c | $(DEPS_STAMP)
 # benchmarks (issue 6, bench/README in docs/performance.md): bench/*.c are
 # built into $(OUT)/bench/; `make bench` runs bench/run, which prints one table
 BENCH_BINS := $(OUT)/bench/syscall-loop $(OUT)/bench/attach-empty \
-	      $(OUT)/bench/gen-profiles $(OUT)/bench/req-server
+	      $(OUT)/bench/gen-profiles $(OUT)/bench/req-server $(OUT)/bench/floor
 $(OUT)/bench/syscall-loop $(OUT)/bench/req-server: $(OUT)/bench/%: bench/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
-$(OUT)/bench/attach-empty: bench/attach-empty.c $(OUT)/bench_empty.skel.h
+$(OUT)/bench/attach-empty $(OUT)/bench/floor: $(OUT)/bench/%: bench/%.c $(OUT)/bench_empty.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LDLIBS_BPF) -o $@

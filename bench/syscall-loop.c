@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * syscall-loop: time a tight loop of cheap syscalls of several kinds.
- *
- * Each iteration makes SC_LOOP_CALLS syscalls in a fixed order chosen so
- * that the depth-2 transitions (a, b) -> x vary (the same call follows
- * different pairs), which is what a state-machine lookup pays for.  The
- * calls go through syscall(2) so that no libc cache hides one.
+ * syscall-loop: time a tight loop of cheap syscalls of several kinds
+ * (bench/loop.h says which and why).
  *
  * Output (stdout), one line a run, then a summary:
  *   run 3: 61.2 ns/syscall
@@ -31,8 +27,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "loop.h"
 
-#define SC_LOOP_CALLS 10	/* syscalls per iteration, see loop_once() */
 #define RUNS_MAX 1000
 
 static const char usage_text[] =
@@ -45,44 +41,6 @@ static const char usage_text[] =
 "EXAMPLES\n"
 "  syscall-loop -n 500000 -r 9\n"
 "  syscall-loop --seccomp\n";
-
-/* a memfd so that lseek/read/fcntl touch a real, cheap file */
-static int loop_fd;
-
-/*
- * Ten calls, six kinds.  getppid appears after three different pairs and
- * lseek after two, so the profile holds several transitions per call.
- */
-static inline void loop_once(void)
-{
-	char c;
-
-	syscall(SYS_getppid);
-	syscall(SYS_getuid);
-	syscall(SYS_lseek, loop_fd, 0L, SEEK_SET);
-	syscall(SYS_read, loop_fd, &c, 0UL);
-	syscall(SYS_getppid);
-	syscall(SYS_fcntl, loop_fd, F_GETFL);
-	syscall(SYS_lseek, loop_fd, 0L, SEEK_SET);
-	syscall(SYS_getppid);
-	syscall(SYS_geteuid);
-	syscall(SYS_read, loop_fd, &c, 0UL);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
 
 static long parse_count(const char *s, const char *what, long lo, long hi)
 {
@@ -167,6 +125,7 @@ int main(int argc, char **argv)
 	long iters = 200000, runs = 7, warmup = -1;
 	int use_seccomp = 0, quiet = 0, opt;
 	double res[RUNS_MAX];
+	int fd;
 
 	while ((opt = getopt_long(argc, argv, "n:r:w:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -200,8 +159,8 @@ int main(int argc, char **argv)
 	if (warmup < 0)
 		warmup = iters / 10;
 
-	loop_fd = memfd_create("syscall-loop", 0);
-	if (loop_fd < 0) {
+	fd = memfd_create("syscall-loop", 0);
+	if (fd < 0) {
 		perror("syscall-loop: memfd_create");
 		return 1;
 	}
@@ -211,18 +170,13 @@ int main(int argc, char **argv)
 		return 1;
 
 	for (long i = 0; i < warmup; i++)
-		loop_once();
+		loop_once(fd);
 	for (long r = 0; r < runs; r++) {
-		double t0 = now_ns(), t1;
-
-		for (long i = 0; i < iters; i++)
-			loop_once();
-		t1 = now_ns();
-		res[r] = (t1 - t0) / ((double)iters * SC_LOOP_CALLS);
+		res[r] = loop_time(fd, iters);
 		if (!quiet)
 			printf("run %ld: %.1f ns/syscall\n", r + 1, res[r]);
 	}
-	qsort(res, (size_t)runs, sizeof(res[0]), cmp_double);
+	qsort(res, (size_t)runs, sizeof(res[0]), loop_cmp_double);
 	printf("ns/syscall best %.2f median %.2f runs %ld calls %ld\n",
 	       res[0], res[runs / 2], runs, iters * SC_LOOP_CALLS);
 	return 0;
