@@ -165,3 +165,16 @@ progs_gone() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "loader: must run as root (needs CAP_BPF and CAP_PERFMON)" ]
 }
+
+@test "security: a pin folder without its links (loader killed while pinning) is refused, not adopted" {
+	ops_trans p | write_profile "$KDIR/p.json" "$PROG"
+	run "$LOADER" --kill --pin="$PIN" --duration 0.1 "$KDIR/p.json"
+	[ "$status" -eq 0 ]
+	rm "$PIN"/link_*
+	run "$LOADER" --kill --pin="$PIN" --duration 0.1 "$KDIR/p.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"links missing (incomplete: --unpin it)"* ]]
+	run "$LOADER" --unpin="$PIN"
+	[ "$status" -eq 0 ]
+	[ ! -e "$PIN" ]
+}
