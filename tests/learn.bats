@@ -115,7 +115,13 @@ same_profile() {
 	rows "$KDIR/live/$PROG.json" | grep -qF '["getpid", "nanosleep", "restart_syscall", 1]'
 	rows "$KDIR/live/$PROG.json" | grep -qF '["nanosleep", "restart_syscall", "getuid", 1]'
 	strace -f -o "$KDIR/trace" "$KDIR/$PROG" pSu &
-	sleep 0.7; kill -STOP "$(pgrep -x "$PROG")"; sleep 0.2; kill -CONT "$(pgrep -x "$PROG")"
+	local i traced=
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.1
+		traced=$(pgrep -x "$PROG" || true)
+		[ -z "$traced" ] || break
+	done
+	sleep 0.3; kill -STOP "$traced"; sleep 0.2; kill -CONT "$traced"
 	wait
 	"$EXTRACTOR" -o "$KDIR/ex" "$KDIR/trace" 2> /dev/null
 	diff <(rows "$KDIR/ex/$PROG.json") <(rows "$KDIR/live/$PROG.json")
