@@ -68,7 +68,9 @@ static int ensure_bpffs(const char *dir)
 
 	snprintf(parent, sizeof(parent), "%s", dir);
 	slash = strrchr(parent, '/');
-	if (!slash || slash == parent)
+	if (!slash)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == parent)
 		snprintf(parent, sizeof(parent), "/");
 	else
 		*slash = 0;
