@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	struct bpf_link *link;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		fprintf(stderr, "usage: attach-empty [handle_sys_enter|storage_lookup|bitmap_test|rodata_read|small_array]\n");
+		fprintf(stderr, "usage: attach-empty [PROG]  (a program of bpf/bench_empty.bpf.c)\n");
 		return 2;
 	}
 	libbpf_set_print(quiet_print);

@@ -14,10 +14,14 @@
  *   rodata_read     a read of a const volatile knob (.rodata is an
  *                   mmapable array map: vmalloc'd memory)
  *   small_array     a lookup in a small plain array map (kmalloc'd)
+ * and syscfi's unprofiled exit in two orders:
+ *   knob_then_field  a knob, then task->bpf_storage (syscfi's order today)
+ *   field_only       task->bpf_storage alone (a program without the knob)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -92,5 +96,27 @@ int BPF_PROG(small_array, struct pt_regs *regs, long id)
 
 	if (v && *v)
 		hits++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(knob_then_field, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!knob && !task->bpf_storage)
+		return 0;
+	hits++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(field_only, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!task->bpf_storage)
+		return 0;
+	hits++;
 	return 0;
 }
