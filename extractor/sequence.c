@@ -245,17 +245,26 @@ static int is_exec(const struct sc_seq *s, long nr)
 	return nr >= 0 && (nr == s->nr_execve || nr == s->nr_execveat);
 }
 
-/* buffer one event of an unlinked task (the ring keeps the latest) */
+/*
+ * buffer one event of an unlinked task (the ring keeps the latest).  The
+ * buffer grows 4, 8, ... SC_SEQ_BUF as nbuf reaches each size: most
+ * unlinked tids make a few calls, and a trace of many of them (strace -p
+ * of a busy server) would otherwise cost 8 KiB a tid.
+ */
 static void buffer(struct sc_seq_task *t, long nr, unsigned long line)
 {
 	struct sc_seq_ev *ev;
+	unsigned n = t->nbuf;
 
-	if (!t->buf) {
-		t->buf = malloc(SC_SEQ_BUF * sizeof(*t->buf));
-		if (!t->buf)
+	if (n < SC_SEQ_BUF && (n == 0 || (n >= 4 && !(n & (n - 1))))) {
+		struct sc_seq_ev *nb = realloc(t->buf, (n ? 2 * n : 4) *
+					       sizeof(*t->buf));
+
+		if (!nb)
 			return;
+		t->buf = nb;
 	}
-	ev = &t->buf[t->nbuf % SC_SEQ_BUF];
+	ev = &t->buf[n % SC_SEQ_BUF];
 	ev->nr = nr;
 	ev->line = line;
 	t->nbuf++;

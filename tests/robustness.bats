@@ -117,6 +117,16 @@ syscalls_of() { # profile -> stats.syscalls
 	[[ "$output" == *"3 malformed lines skipped"* ]]
 }
 
+@test "100000 tids never seen created fit in 300 MB (buffers grow by need)" {
+	[ -z "${SYSCFI_EXTRACTOR:-}" ] || skip "ASan needs more address space"
+	awk 'BEGIN { for (i = 1; i <= 100000; i++)
+		printf "%d read(0, \"\", 1) = 0\n", i + 100 }' > "$TMP/tids.syscall"
+	run bash -c 'ulimit -v 300000; exec "$0" -q -o "$1" "$2"' \
+		"$EXTRACTOR" "$TMP/p" "$TMP/tids.syscall"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
 @test "numeric traces: garbage and bad numbers named file:line" {
 	{ printf '0 1 2\n'; garbage; printf '\n3 x4 5\n-1\n99999999999999999999\n'; } \
 		> "$TMP/bad.nr"
