@@ -11,6 +11,11 @@
  *
  *   floor [-n ITER] [-p PAIRS] [PROG...]     (default PROG: handle_sys_enter)
  *   prints: PROG median_ns added_ns (p25 p75)
+ *
+ * PROG may also be id:N, a loaded sys_enter program of another process
+ * (the loader's): attached a second time, it shows that program's cost
+ * next to the empty one's under the same conditions (run with the
+ * loader attached, so the tracepoint's slow path is paid by every side).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench_empty.skel.h"
 #include "loop.h"
@@ -49,6 +55,32 @@ static long parse_count(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
+/* attach program j: one of ours, or one loaded elsewhere (prog_fd >= 0);
+ * returns a link or fd to release with detach(), or NULL/-1 */
+struct attached {
+	struct bpf_link *link;
+	int fd;
+};
+
+static int attach(struct bpf_program *prog, int prog_fd, struct attached *a)
+{
+	a->link = NULL;
+	a->fd = -1;
+	if (prog_fd >= 0) {
+		a->fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+		return a->fd < 0 ? -1 : 0;
+	}
+	a->link = bpf_program__attach(prog);
+	return a->link ? 0 : -1;
+}
+
+static void detach(struct attached *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	bpf_link__destroy(a->link);
+}
+
 /* the q-quantile of n sorted values */
 static double quantile(const double *v, int n, double q)
 {
@@ -60,6 +92,7 @@ int main(int argc, char **argv)
 	static double base[PAIRS_MAX], with[PROGS_MAX][PAIRS_MAX],
 		diff[PROGS_MAX][PAIRS_MAX];
 	struct bpf_program *progs[PROGS_MAX];
+	int prog_fds[PROGS_MAX];
 	const char *names[PROGS_MAX];
 	struct bench_empty_bpf *skel;
 	long iters = 2000, pairs = 200;
@@ -100,7 +133,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: load failed: %d\n", -errno);
 		return 1;
 	}
+	for (int i = 0; i < nprogs; i++)
+		prog_fds[i] = -1;
 	for (int i = 0; i < nprogs; i++) {
+		progs[i] = NULL;
+		if (!strncmp(names[i], "id:", 3)) {
+			long id = parse_count(names[i] + 3, "id", 1, 0xffffffffL);
+
+			prog_fds[i] = bpf_prog_get_fd_by_id((__u32)id);
+			if (prog_fds[i] < 0) {
+				fprintf(stderr, "floor: no program with id %ld\n", id);
+				goto cleanup;
+			}
+			continue;
+		}
 		progs[i] = bpf_object__find_program_by_name(skel->obj, names[i]);
 		if (!progs[i]) {
 			fprintf(stderr, "floor: no program '%s'\n", names[i]);
@@ -115,19 +161,18 @@ int main(int argc, char **argv)
 		/* rotate the order so that neither side always runs first */
 		for (int k = 0; k <= nprogs; k++) {
 			int j = (int)((k + p) % (nprogs + 1)) - 1;
-			struct bpf_link *link;
+			struct attached a;
 
 			if (j < 0) {
 				base[p] = loop_time(fd, iters);
 				continue;
 			}
-			link = bpf_program__attach(progs[j]);
-			if (!link) {
+			if (attach(progs[j], prog_fds[j], &a)) {
 				fprintf(stderr, "floor: attach %s: %d\n", names[j], -errno);
 				goto cleanup;
 			}
 			with[j][p] = loop_time(fd, iters);
-			bpf_link__destroy(link);
+			detach(&a);
 		}
 		for (int j = 0; j < nprogs; j++)
 			diff[j][p] = with[j][p] - base[p];
@@ -145,6 +190,9 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 cleanup:
+	for (int i = 0; i < nprogs; i++)
+		if (prog_fds[i] >= 0)
+			close(prog_fds[i]);
 	bench_empty_bpf__destroy(skel);
 	return rc;
 }
