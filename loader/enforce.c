@@ -251,6 +251,16 @@ double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* -v: milliseconds since start at the end of each start-up step, to see
+ * where the time to "ready:" goes */
+static void step_done(const struct loader_opts *opts, double start,
+		      const char *what)
+{
+	if (opts->verbose)
+		fprintf(stderr, "loader: %7.1f ms %s\n", (now_s() - start) * 1e3,
+			what);
+}
+
 /* poll events until a signal or the duration ends */
 static int poll_events(struct ring_buffer *rb, double duration)
 {
@@ -295,6 +305,7 @@ int enforce_run(const struct loader_opts *opts)
 	char err[512];
 	size_t nexe = 0;
 	int rc = EXIT_USAGE, e;
+	double start = now_s();
 
 	loader_libbpf_log(opts->verbose);
 
@@ -307,10 +318,12 @@ int enforce_run(const struct loader_opts *opts)
 		fprintf(stderr, "loader: no profiles found\n");
 		goto cleanup;
 	}
+	step_done(opts, start, "profiles read");
 	if (sc_table_build(&table, &set, opts->threshold, err, sizeof(err))) {
 		fprintf(stderr, "loader: %s\n", err);
 		goto cleanup;
 	}
+	step_done(opts, start, "table built");
 	rc = EXIT_KERNEL;
 	if (check_kernel())
 		goto cleanup;
@@ -329,6 +342,7 @@ int enforce_run(const struct loader_opts *opts)
 		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	step_done(opts, start, "BPF object opened");
 	if (configure(skel, opts, &table, nexe)) {
 		fprintf(stderr, "loader: cannot size the BPF maps\n");
 		goto cleanup;
@@ -344,6 +358,7 @@ int enforce_run(const struct loader_opts *opts)
 			strerror(-e), opts->verbose ? "" : " (run with -v for the verifier log)");
 		goto cleanup;
 	}
+	step_done(opts, start, "BPF maps created, program loaded");
 	if (pin.adopt) {
 		if (pin_check_same(&pin, skel, &set, &table, exe)) {
 			rc = EXIT_USAGE;
@@ -353,6 +368,7 @@ int enforce_run(const struct loader_opts *opts)
 		fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));
 		goto cleanup;
 	}
+	step_done(opts, start, "BPF maps filled");
 	event_ctx_init(&ec, opts, &set, &table, stdout);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &ec, NULL);
 	if (!rb) {
@@ -372,6 +388,7 @@ int enforce_run(const struct loader_opts *opts)
 	if (opts->pin_dir)
 		fprintf(stderr, "pinned: %s (%s)\n", pin.dir,
 			pin.adopt ? "adopted the running enforcement" : "new");
+	step_done(opts, start, "attached");
 	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
 		count_transitions(&set));
 	rc = poll_events(rb, opts->duration) ? EXIT_KERNEL : EXIT_OK;
