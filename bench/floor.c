@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 #include "bench_empty.skel.h"
 #include "loop.h"
+#include "bench.h"
 
 #define PROGS_MAX 8
 #define PAIRS_MAX 2000
@@ -42,17 +43,7 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt,
 
 static long parse_count(const char *s, const char *what, long lo, long hi)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "floor: %s: '%s' is not in %ld..%ld\n", what, s,
-			lo, hi);
-		exit(2);
-	}
-	return v;
+	return bench_count("floor", s, what, lo, hi);
 }
 
 /* attach program j: one of ours, or one loaded elsewhere (prog_fd >= 0);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include "syscfi.h"
 #include "syscalls.h"
+#include "bench.h"
 
 static const char usage_text[] =
 "usage: gen-profiles -o DIR [-p NPROF] [-t TOTAL]\n"
@@ -32,17 +33,7 @@ static const char usage_text[] =
 
 static long parse_count(const char *s, const char *what, long lo, long hi)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "gen-profiles: %s: '%s' is not in %ld..%ld\n",
-			what, s, lo, hi);
-		exit(2);
-	}
-	return v;
+	return bench_count("gen-profiles", s, what, lo, hi);
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)

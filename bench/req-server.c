@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 #define FILE_MAX (64 * 1024)
 
@@ -39,17 +40,7 @@ static void die(const char *what)
 
 static long parse_count(const char *s, const char *what)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > INT_MAX) {
-		fprintf(stderr, "req-server: %s: '%s' is not in 1..%d\n", what,
-			s, INT_MAX);
-		exit(2);
-	}
-	return v;
+	return bench_count("req-server", s, what, 1, INT_MAX);
 }
 
 /* write all of len bytes; -1 on error */

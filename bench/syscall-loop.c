@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "loop.h"
+#include "bench.h"
 
 #define RUNS_MAX 1000
 
@@ -44,17 +45,7 @@ static const char usage_text[] =
 
 static long parse_count(const char *s, const char *what, long lo, long hi)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "syscall-loop: %s: '%s' is not in %ld..%ld\n",
-			what, s, lo, hi);
-		exit(2);
-	}
-	return v;
+	return bench_count("syscall-loop", s, what, lo, hi);
 }
 
 /* allow one syscall number: if (nr == n) return ALLOW */
