@@ -207,18 +207,6 @@ static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
 
 /* ---- check / score: the replay -------------------------------------------- */
 
-static const char *kind_name(int kind)
-{
-	switch (kind) {
-	case SC_EV_UNSEEN_TRANSITION: return "unseen-transition";
-	case SC_EV_ANOMALY_SCORE: return "anomaly-score";
-	case SC_EV_EXEC_UNPROFILED: return "exec-unprofiled";
-	case SC_EV_COMPAT_SYSCALL: return "compat-syscall";
-	case SC_EV_UNKNOWN_SYSCALL: return "unknown-syscall";
-	}
-	return "?";
-}
-
 static void json_str(const char *s)
 {
 	putchar('"');
@@ -270,7 +258,7 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		json_str(t->bind.comm);
 		printf(",\"profile\":");
 		json_str(p ? p->comm : "");
-		printf(",\"kind\":\"%s\"", kind_name(kind));
+		printf(",\"kind\":\"%s\"", sc_event_kind_name(kind));
 		if (r) {
 			printf(",\"transition\":[");
 			json_str(sym(c, r->a));
@@ -288,7 +276,7 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		return;
 	}
 	printf("%s:%lu: pid %ld comm %s: %s", file, line, t->tid, t->bind.comm,
-	       kind_name(kind));
+	       sc_event_kind_name(kind));
 	if (r && kind == SC_EV_ANOMALY_SCORE)
 		printf(" %.3f bits/syscall at %s %s -> %s",
 		       sc_task_score(&t->rs), sym(c, r->a), sym(c, r->b), x);

@@ -72,3 +72,15 @@ double sc_task_score(const struct sc_task_state *st)
 		return 0;
 	return sc_cost_to_bits(st->score.sum) / st->score.fill;
 }
+
+const char *sc_event_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case SC_EV_UNSEEN_TRANSITION: return "unseen-transition";
+	case SC_EV_ANOMALY_SCORE: return "anomaly-score";
+	case SC_EV_EXEC_UNPROFILED: return "exec-unprofiled";
+	case SC_EV_COMPAT_SYSCALL: return "compat-syscall";
+	case SC_EV_UNKNOWN_SYSCALL: return "unknown-syscall";
+	}
+	return "unknown";
+}

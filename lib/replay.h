@@ -44,6 +44,9 @@ void sc_task_fork(struct sc_task_state *child,
 int sc_task_step(const struct sc_table *t, struct sc_task_state *st, long nr,
 		 int compat, struct sc_step *r);
 
+/* design.md section 6 name of an SC_EV_* kind ("unknown" for others) */
+const char *sc_event_kind_name(unsigned kind);
+
 /* the task's window mean in bits per syscall (0 with an empty window) */
 double sc_task_score(const struct sc_task_state *st);
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "loader.h"
+#include "replay.h"
 #include "syscalls.h"
 
 #define NR_CONNECT 42
@@ -36,18 +37,6 @@ void event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
 	ec->table = table;
 	ec->out = out;
 	ec->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-}
-
-const char *event_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case SC_EV_UNSEEN_TRANSITION: return "unseen-transition";
-	case SC_EV_ANOMALY_SCORE: return "anomaly-score";
-	case SC_EV_EXEC_UNPROFILED: return "exec-unprofiled";
-	case SC_EV_COMPAT_SYSCALL: return "compat-syscall";
-	case SC_EV_UNKNOWN_SYSCALL: return "unknown-syscall";
-	}
-	return "unknown";
 }
 
 void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
@@ -180,7 +169,7 @@ static int print_json(struct event_ctx *ec, const struct sc_event *ev,
 		return -1;
 	o = json_pack("{ss ss ss ss sI sI sI sI ss ss so sf so ss? sI sI sI sI}",
 		      "time", time, "event", "violation",
-		      "kind", event_kind_name(ev->kind),
+		      "kind", sc_event_kind_name(ev->kind),
 		      "action", ev->killed ? "killed" : "alert",
 		      "pid", (json_int_t)ev->pid, "tid", (json_int_t)ev->tid,
 		      "ppid", (json_int_t)ev->ppid, "uid", (json_int_t)ev->uid,
@@ -218,7 +207,7 @@ int event_print(struct event_ctx *ec, const struct sc_event *ev)
 		rc = fprintf(ec->out,
 			     "%s violation %s %s pid=%u tid=%u ppid=%u uid=%u comm=%.*s "
 			     "profile=%s transition=%s,%s%s%s score=%.3f",
-			     time, event_kind_name(ev->kind),
+			     time, sc_event_kind_name(ev->kind),
 			     ev->killed ? "killed" : "alert", ev->pid, ev->tid,
 			     ev->ppid, ev->uid, SC_COMM_LEN, ev->comm,
 			     profile_name(ec, ev->profile),

@@ -99,7 +99,6 @@ void event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
 		    const struct sc_profile_set *set, const struct sc_table *table,
 		    FILE *out);
 int event_print(struct event_ctx *ec, const struct sc_event *ev);
-const char *event_kind_name(uint32_t kind);
 /* "ip:port", "[ip6]:port", "unix:path"... of raw sockaddr bytes */
 void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
 		     size_t buflen);
