@@ -89,3 +89,11 @@ summary_of() {
 count_kind() {
 	grep -c "\"kind\":\"$1\"" "$KDIR/events" || true
 }
+
+# unique_prog FOLDER TAG: a temp folder KDIR, and a comm PROG that no other
+# process on the machine has (TAG<pid>_<test number>, cut to 15 bytes), so
+# suites running side by side never bind each other's programs
+unique_prog() {
+	KDIR=$(mktemp -d "/tmp/syscfi-$1.XXXXXX")
+	PROG=$(printf '%s%d_%d' "$2" $$ "$BATS_TEST_NUMBER" | cut -c1-15)
+}

@@ -8,9 +8,7 @@ load kernel-helpers
 
 setup() {
 	requires_bpf
-	KDIR=$(mktemp -d /tmp/syscfi-kernel.XXXXXX)
-	# a comm no other process on the machine has: sck<pid><test number>
-	PROG=$(printf 'sck%d_%d' $$ "$BATS_TEST_NUMBER" | cut -c1-15)
+	unique_prog kernel sck
 	build_prog "$PROG"
 }
 

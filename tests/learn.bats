@@ -9,9 +9,7 @@ load kernel-helpers
 
 setup() {
 	requires_bpf
-	KDIR=$(mktemp -d /tmp/syscfi-learn.XXXXXX)
-	# a comm no other process on the machine has: slr<pid>_<test number>
-	PROG=$(printf 'slr%d_%d' $$ "$BATS_TEST_NUMBER" | cut -c1-15)
+	unique_prog learn slr
 	build_prog "$PROG"
 	CG=
 }

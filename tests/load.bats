@@ -9,8 +9,7 @@ load kernel-helpers
 
 setup() {
 	requires_bpf
-	KDIR=$(mktemp -d /tmp/syscfi-load.XXXXXX)
-	PROG=$(printf 'sld%d_%d' $$ "$BATS_TEST_NUMBER" | cut -c1-15)
+	unique_prog load sld
 	gcc -O2 -static -nostdlib -fno-stack-protector -o "$KDIR/$PROG" \
 		"$ROOT/tests/kernel/storm.c"
 }

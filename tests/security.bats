@@ -9,8 +9,7 @@ load kernel-helpers
 
 setup() {
 	requires_bpf
-	KDIR=$(mktemp -d /tmp/syscfi-sec.XXXXXX)
-	PROG=$(printf 'ssc%d_%d' $$ "$BATS_TEST_NUMBER" | cut -c1-15)
+	unique_prog sec ssc
 	PIN=/sys/fs/bpf/syscfi-test-$$-$BATS_TEST_NUMBER
 	build_prog "$PROG"
 }

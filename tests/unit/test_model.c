@@ -11,37 +11,10 @@
 #include "syscalls.h"
 #include "syscfi.h"
 #include "tap.h"
+#include "backoff.h"
 
 /* x86_64 numbers used below */
 enum { READ = 0, MMAP = 9, BRK = 12, EXECVE = 59, WRITE = 1 };
-
-struct seen {
-	int n;
-	unsigned a[16], b[16], x[16];
-	uint16_t cost[16];
-};
-
-static int collect(void *ctx, unsigned a, unsigned b, unsigned x, uint16_t cost)
-{
-	struct seen *s = ctx;
-
-	if (s->n == 16)
-		return -1;
-	s->a[s->n] = a;
-	s->b[s->n] = b;
-	s->x[s->n] = x;
-	s->cost[s->n++] = cost;
-	return 0;
-}
-
-/* cost of the back-off entry (a, b, x), or -1 if there is none */
-static int find(const struct seen *s, unsigned a, unsigned b, unsigned x)
-{
-	for (int i = 0; i < s->n; i++)
-		if (s->a[i] == a && s->b[i] == b && s->x[i] == x)
-			return s->cost[i];
-	return -1;
-}
 
 /*
  * The hand profile (depth 2), N = 9:
@@ -106,17 +79,17 @@ static void test_model(void)
 	is(s.n, 6, "6 back-off entries");
 	/* back-off entries add the escape, 16 bits = 4096, to -log2 P:
 	 * 0.15*7/8 + 0.05*7/9 = 0.170139 -> 2.555215 bit -> 654.14 -> 654 + 4096 */
-	is(find(&s, SC_ANY, BRK, MMAP), 4750, "bigram (brk, mmap) 654 + 4096");
+	is(found(&s, SC_ANY, BRK, MMAP), 4750, "bigram (brk, mmap) 654 + 4096");
 	/* 0.15*1/8 + 0.05*1/9 = 0.024306 -> 5.362570 bit -> 1372.82 -> 1373 + 4096 */
-	is(find(&s, SC_ANY, BRK, READ), 5469, "bigram (brk, read) 1373 + 4096");
+	is(found(&s, SC_ANY, BRK, READ), 5469, "bigram (brk, read) 1373 + 4096");
 	/* 0.15*1/1 + 0.05*1/9 = 0.155556 -> 2.684498 bit -> 687.23 -> 687 + 4096 */
-	is(find(&s, SC_ANY, EXECVE, BRK), 4783, "bigram (execve, brk) 687 + 4096");
+	is(found(&s, SC_ANY, EXECVE, BRK), 4783, "bigram (execve, brk) 687 + 4096");
 	/* 0.05*7/9 = 0.038889 -> 4.684498 bit -> 1199.23 -> 1199 + 4096 */
-	is(find(&s, SC_ANY, SC_ANY, MMAP), 5295, "unigram mmap 1199 + 4096");
+	is(found(&s, SC_ANY, SC_ANY, MMAP), 5295, "unigram mmap 1199 + 4096");
 	/* 0.05*1/9 = 0.005556 -> 7.491853 bit -> 1917.91 -> 1918 + 4096 */
-	is(find(&s, SC_ANY, SC_ANY, READ), 6014, "unigram read 1918 + 4096");
-	is(find(&s, SC_ANY, SC_ANY, BRK), 6014, "unigram brk 1918 + 4096");
-	is(find(&s, SC_ANY, SC_ANY, EXECVE), -1, "no unigram for a never-called execve");
+	is(found(&s, SC_ANY, SC_ANY, READ), 6014, "unigram read 1918 + 4096");
+	is(found(&s, SC_ANY, SC_ANY, BRK), 6014, "unigram brk 1918 + 4096");
+	is(found(&s, SC_ANY, SC_ANY, EXECVE), -1, "no unigram for a never-called execve");
 	sc_model_free(m);
 	sc_profile_free(p);
 }
@@ -136,9 +109,9 @@ static void test_model_depth1(void)
 	is(sc_model_cost(m, SC_ANY, BRK, READ), 770, "depth 1 (brk, read) 770");
 	sc_model_backoff(m, collect, &s);
 	is(s.n, 3, "depth 1: unigram back-off entries only");
-	is(find(&s, SC_ANY, BRK, MMAP), -1, "depth 1: no bigram back-off");
+	is(found(&s, SC_ANY, BRK, MMAP), -1, "depth 1: no bigram back-off");
 	/* 0.05*7/9 -> 1199, + the 4096 escape */
-	is(find(&s, SC_ANY, SC_ANY, MMAP), 5295, "depth 1 unigram mmap 1199 + 4096");
+	is(found(&s, SC_ANY, SC_ANY, MMAP), 5295, "depth 1 unigram mmap 1199 + 4096");
 	sc_model_free(m);
 	sc_profile_free(p);
 }
