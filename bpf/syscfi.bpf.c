@@ -30,7 +30,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- run-time knobs, set by the loader between open and load ------------ */
 const volatile __u32 kill_mode = 0;	/* 1: SIGKILL on every violation */
 const volatile __u32 existing_mode = 0;	/* 1: bind pre-existing tasks by comm */
-const volatile __u32 table_bits = SC_TABLE_BITS_MIN;
+const volatile __u32 table_nslots = SC_TABLE_SLOTS_MIN;	/* slots of trans */
 const volatile __u32 rate_per_sec = 10;	/* events per task per second, 0 = no limit */
 const volatile __u32 rate_burst = 20;	/* token bucket depth */
 /* --learn (docs/learning.md): count transitions instead of checking them */
@@ -57,7 +57,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(max_entries, 1);		/* resized by the loader: 1 << table_bits */
+	__uint(max_entries, 1);		/* resized by the loader: table_nslots */
 } trans SEC(".maps");
 
 /* profile id -> window, threshold, flags */
@@ -142,18 +142,17 @@ __u32 learn_next_id = 0;	/* last program id handed out */
 /* one slot of the open-addressed table, or 0; same probe as sc_table_lookup */
 static __always_inline __u64 table_lookup(__u64 key)
 {
-	__u32 mask = (1u << table_bits) - 1;
-	__u32 h = sc_hash(key, table_bits);
-	__u32 i, idx;
+	__u32 n = table_nslots;
+	__u32 i, idx = sc_home(key, n);
 	__u64 *slot;
 
 	for (i = 0; i < SC_PROBE_MAX; i++) {
-		idx = (h + i) & mask;
 		slot = bpf_map_lookup_elem(&trans, &idx);
 		if (!slot || !(*slot & SC_SLOT_USED))
 			return 0;
 		if (sc_slot_key(*slot) == key)
 			return *slot;
+		idx = sc_next_slot(idx, n);
 	}
 	return 0;
 }

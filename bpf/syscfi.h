@@ -40,8 +40,13 @@
  *   bit 1       known transition (0: a back-off entry, used only for cost)
  *   bits 2..17  cost of the transition, 1/256 bit units (u16)
  *   bits 18..63 key = profile(16) | a(10) | b(10) | x(10)
- * Lookups probe linearly from sc_hash(key) for at most SC_PROBE_MAX slots;
- * the loader sizes the table so that every key is found within that bound.
+ * Lookups probe linearly from sc_home(key, nslots) for at most
+ * SC_PROBE_MAX slots, wrapping from the last slot to slot 0; an empty slot
+ * ends the probe.  nslots is any number (not a power of two: the loader
+ * sizes the table to the entries, at a load of about 0.8, and grows it by
+ * 1.25x until every key is found within that bound).  Inside a cluster the
+ * entries are in the order of their homes (Robin Hood), which keeps the
+ * longest probe short at that load.
  * Back-off entries: (SC_ANY, b, x) bigram cost and (SC_ANY, SC_ANY, x)
  * unigram cost; a depth-1 profile's known transitions are (SC_ANY, b, x).
  */
@@ -50,8 +55,8 @@
 #define SC_SLOT_COST_SHIFT 2
 #define SC_SLOT_KEY_SHIFT 18
 #define SC_PROBE_MAX	32
-#define SC_TABLE_BITS_MIN 6
-#define SC_TABLE_BITS_MAX 26		/* 64M slots, 512 MiB */
+#define SC_TABLE_SLOTS_MIN 64
+#define SC_TABLE_SLOTS_MAX (1u << 26)	/* 512 MiB */
 
 SC_INLINE __u64 sc_key(__u32 profile, __u32 a, __u32 b, __u32 x)
 {
@@ -60,10 +65,24 @@ SC_INLINE __u64 sc_key(__u32 profile, __u32 a, __u32 b, __u32 x)
 	       ((__u64)(b & SC_SYM_MASK) << 10) | (x & SC_SYM_MASK);
 }
 
-/* Fibonacci hashing: the top bits of key * 2^64/phi spread sequential keys */
-SC_INLINE __u32 sc_hash(__u64 key, __u32 bits)
+/* Fibonacci hashing: the top 32 bits of key * 2^64/phi spread sequential keys */
+SC_INLINE __u32 sc_hash(__u64 key)
 {
-	return (__u32)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+	return (__u32)((key * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* home slot of key: the hash scaled to 0..nslots-1 by a multiply and a
+ * shift (fastrange), so a table of any size costs no division; homes keep
+ * the order of hashes, whatever nslots is */
+SC_INLINE __u32 sc_home(__u64 key, __u32 nslots)
+{
+	return (__u32)(((__u64)sc_hash(key) * nslots) >> 32);
+}
+
+/* the slot after i in a probe: wraps to 0 after the last */
+SC_INLINE __u32 sc_next_slot(__u32 i, __u32 nslots)
+{
+	return i + 1 >= nslots ? 0 : i + 1;
 }
 
 SC_INLINE __u64 sc_slot(__u64 key, __u16 cost, int known)

@@ -5,6 +5,7 @@
  * exactly as the BPF program does, so the offline replay and the kernel
  * read the same bits.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,9 @@
 #include "table.h"
 
 struct entries {
-	uint64_t *v;		/* sc_slot() values, in insertion order */
+	uint64_t *v;		/* sc_slot() values */
 	size_t n, cap;
 	uint32_t id;
-	int depth;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -33,6 +33,8 @@ static void terr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* the array never moves in a build: sc_table_plan reserves the most
+ * entries the set can give; growing is only a fallback */
 static int push(struct entries *e, uint64_t slot)
 {
 	if (e->n == e->cap) {
@@ -56,92 +58,162 @@ static int push_backoff(void *ctx, unsigned a, unsigned b, unsigned x,
 	return push(e, sc_slot(sc_key(e->id, a, b, x), cost, 0));
 }
 
-/* known transitions, then back-off entries, of profile id; *unseen gets
- * the cost of a transition matching nothing */
+/* known transitions, then back-off entries, of profile id, in the order
+ * of the profile's hash: the table sorts them (sort_by_hash), so this
+ * order never shows; *unseen gets the cost of a transition matching
+ * nothing */
 static int profile_entries(struct entries *e, const struct sc_profile *p,
 			   uint32_t id, uint16_t *unseen)
 {
 	struct sc_model *m = sc_model_new(p);
-	struct sc_trans *v;
-	size_t n;
 	int rc = 0;
 
 	if (!m)
 		return -1;
-	/* sorted: the same profiles always give the same table */
-	v = sc_profile_sorted(p, &n);
-	if (!v) {
-		sc_model_free(m);
-		return -1;
-	}
 	e->id = id;
-	for (size_t i = 0; i < n && !rc; i++) {
-		unsigned a = p->depth == 1 ? SC_ANY : v[i].a;
+	for (size_t i = 0; i < p->nslots && !rc; i++) {
+		const struct sc_trans *tr = &p->slots[i];
 
-		rc = push(e, sc_slot(sc_key(id, a, v[i].b, v[i].x),
-				     sc_model_cost(m, v[i].a, v[i].b, v[i].x), 1));
+		if (tr->a > SC_SYM_MASK)	/* a free slot */
+			continue;
+		rc = push(e, sc_slot(sc_key(id, tr->a, tr->b, tr->x),
+				     sc_model_cost(m, tr->a, tr->b, tr->x), 1));
 	}
 	if (!rc)
 		rc = sc_model_backoff(m, push_backoff, e);
 	*unseen = sc_model_unseen_cost(m);
-	free(v);
 	sc_model_free(m);
 	return rc;
 }
 
-/*
- * Place every entry within SC_PROBE_MAX probes of its home, or fail (1) so
- * the caller doubles the table; -1 on a duplicate key.  Robin Hood
- * insertion: an entry further from its home takes the slot of one nearer
- * to its own.  Clusters stay gap-free, so the BPF probe (home, home+1, ...
- * until empty) finds every key as before, but the longest distance from
- * home shrinks and a load of 1/2 fits the bound without doubling.
- */
-static int place_all(uint64_t *slots, uint32_t bits, const struct entries *e)
+/* most entries a profile can give: its transitions, as many bigrams, and
+ * a unigram per syscall */
+static size_t max_entries(const struct sc_profile *p)
 {
-	uint32_t mask = (1u << bits) - 1;
+	return (p->depth == 1 ? 1 : 2) * p->ntrans + SC_NR_MAX;
+}
 
-	for (size_t k = 0; k < e->n; k++) {
-		uint64_t cur = e->v[k];
-		uint32_t i = sc_hash(sc_slot_key(cur), bits), d = 0;
+#define RADIX_BITS	11
+#define RADIX_N		(1u << RADIX_BITS)
 
-		for (;; i = (i + 1) & mask, d++) {
-			uint64_t s = slots[i];
-			uint32_t sd;
+/*
+ * Sort slot values by (sc_hash(key), key): three stable counting passes
+ * of 11 bits over the hash, then the rare runs of one hash by key.  The
+ * order is a function of the set of entries alone, so the same profiles
+ * always give the same table.  -1 on a duplicate key.
+ */
+static int sort_by_hash(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	size_t pos[3][RADIX_N] = { { 0 } };
+	uint64_t *src = v, *dst = tmp, *sw;
 
-			if (d >= SC_PROBE_MAX)
-				return 1;
-			if (!s) {
-				slots[i] = cur;
-				break;
-			}
-			if (sc_slot_key(s) == sc_slot_key(cur))
-				return -1;
-			sd = (i - sc_hash(sc_slot_key(s), bits)) & mask;
-			if (sd < d) {
-				slots[i] = cur;
-				cur = s;
-				d = sd;
-			}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t h = sc_hash(sc_slot_key(v[i]));
+
+		for (int d = 0; d < 3; d++)
+			pos[d][(h >> (d * RADIX_BITS)) & (RADIX_N - 1)]++;
+	}
+	for (int d = 0; d < 3; d++) {
+		size_t sum = 0;
+
+		for (uint32_t b = 0; b < RADIX_N; b++) {
+			size_t c = pos[d][b];
+
+			pos[d][b] = sum;
+			sum += c;
 		}
+		for (size_t i = 0; i < n; i++) {
+			uint32_t h = sc_hash(sc_slot_key(src[i]));
+
+			dst[pos[d][(h >> (d * RADIX_BITS)) & (RADIX_N - 1)]++] = src[i];
+		}
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	/* one hash, several keys: insertion sort by key (runs of 2 or 3) */
+	for (size_t i = 1; i < n; i++) {
+		uint64_t cur = v[i], key = sc_slot_key(cur);
+		uint32_t h = sc_hash(key);
+		size_t j = i;
+
+		while (j > 0 && sc_hash(sc_slot_key(v[j - 1])) == h &&
+		       sc_slot_key(v[j - 1]) >= key) {
+			if (sc_slot_key(v[j - 1]) == key)
+				return -1;
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = cur;
+	}
+	return 0;
+}
+
+/*
+ * Slots of entries sorted by hash, thus by home: each goes to the first
+ * slot at or after its home that the entry before did not take.  That is
+ * the layout Robin Hood insertion ends with (every cluster in the order
+ * of its homes), which has the shortest longest probe, and it is written
+ * front to back.  Positions count on past the last slot; those wrap to
+ * slot 0, and the first entries move up behind them: start at `wrap`
+ * until the number of wrapped entries stops changing.  With slots,
+ * writes them (zeroed before).  Returns 0, or 1 when some entry would be
+ * SC_PROBE_MAX or more from its home (the caller grows the table).
+ */
+static int place(const uint64_t *v, size_t n, uint32_t nslots, uint64_t *slots)
+{
+	uint64_t wrap = 0, next, home, at;
+	size_t k;
+
+	for (int round = 0;; round++) {
+		for (k = 0, next = wrap; k < n; k++, next = at + 1) {
+			home = sc_home(sc_slot_key(v[k]), nslots);
+			at = home > next ? home : next;
+			if (at - home >= SC_PROBE_MAX)
+				return 1;
+		}
+		if (next <= nslots + wrap)
+			break;
+		if (round == 3)		/* not settling: grow instead */
+			return 1;
+		wrap = next - nslots;
+	}
+	for (k = 0, next = wrap; slots && k < n; k++, next = at + 1) {
+		home = sc_home(sc_slot_key(v[k]), nslots);
+		at = home > next ? home : next;
+		slots[at >= nslots ? at - nslots : at] = v[k];
 	}
 	return 0;
 }
 
 /* zeroed slots; large tables ask for huge pages: first-touch faults of
  * 4 KiB pages dominate the build time of a big table */
-static uint64_t *slots_alloc(uint32_t bits)
+static uint64_t *slots_alloc(uint32_t nslots)
 {
-	size_t len = sizeof(uint64_t) << bits, huge = 2u << 20;
+	size_t len = sizeof(uint64_t) * nslots, huge = 2u << 20;
 	void *p;
 
 	if (len < huge)
-		return calloc((size_t)1 << bits, sizeof(uint64_t));
+		return calloc(nslots, sizeof(uint64_t));
+	len = (len + huge - 1) & ~(huge - 1);
 	if (posix_memalign(&p, huge, len))
 		return NULL;
 	madvise(p, len, MADV_HUGEPAGE);	/* a hint: fine if refused */
 	memset(p, 0, len);
 	return p;
+}
+
+/* slots for n entries at a load of about 0.8; whole 4 KiB pages of them
+ * past one page (a BPF array takes whole pages anyway) */
+static uint64_t size_for(uint64_t n)
+{
+	uint64_t s = n + n / 4 + 1;
+
+	if (s <= SC_TABLE_SLOTS_MIN)
+		return SC_TABLE_SLOTS_MIN;
+	return s <= 512 ? s : (s + 511) & ~511ull;
 }
 
 static uint32_t thr_sum(double bits, uint32_t window)
@@ -153,12 +225,13 @@ static uint32_t thr_sum(double bits, uint32_t window)
 	return s ? (uint32_t)s : 1;	/* 0 would mean "no threshold" */
 }
 
-int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
-		   double threshold_override, char *err, size_t errlen)
+int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
+		  double threshold_override, char *err, size_t errlen)
 {
 	struct entries e = { 0 };
-	uint32_t bits = SC_TABLE_BITS_MIN;
-	int rc = -1;
+	uint64_t *tmp = NULL, nslots;
+	size_t reserve = 0;
+	int r;
 
 	memset(t, 0, sizeof(*t));
 	if (set->n > SC_PROFILES_MAX) {
@@ -170,6 +243,13 @@ int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
 	t->info = calloc(set->n + 1, sizeof(*t->info));
 	if (!t->info)
 		goto oom;
+	for (size_t i = 0; i < set->n; i++)
+		reserve += max_entries(set->v[i]);
+	/* pages are touched only as entries come */
+	e.v = malloc((reserve ? reserve : 1) * sizeof(*e.v));
+	if (!e.v)
+		goto oom;
+	e.cap = reserve ? reserve : 1;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct sc_profile *p = set->v[i];
 		struct sc_profile_info *in = &t->info[i + 1];
@@ -184,58 +264,86 @@ int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
 		else if (p->has_threshold)
 			in->thr_sum = thr_sum(p->threshold, in->window);
 	}
-	while ((size_t)1 << bits < 2 * e.n)
-		bits++;
-	for (;; bits++) {
-		int r;
-
-		if (bits > SC_TABLE_BITS_MAX) {
-			terr(err, errlen, "%zu table entries do not fit in 2^%d slots "
-			     "within %d probes", e.n, SC_TABLE_BITS_MAX, SC_PROBE_MAX);
+	tmp = malloc((e.n ? e.n : 1) * sizeof(*tmp));
+	if (!tmp)
+		goto oom;
+	r = sort_by_hash(e.v, tmp, e.n);
+	free(tmp);
+	if (r) {
+		terr(err, errlen, "duplicate key in the transition table");
+		goto fail;
+	}
+	for (nslots = size_for(e.n);; nslots = size_for(nslots)) {
+		if (nslots > SC_TABLE_SLOTS_MAX) {
+			terr(err, errlen, "%zu table entries do not fit in %u slots "
+			     "within %d probes", e.n, SC_TABLE_SLOTS_MAX, SC_PROBE_MAX);
 			goto fail;
 		}
-		free(t->slots);
-		t->slots = slots_alloc(bits);
-		if (!t->slots)
-			goto oom;
-		r = place_all(t->slots, bits, &e);
-		if (r < 0) {
-			terr(err, errlen, "duplicate key in the transition table");
-			goto fail;
-		}
-		if (r == 0)
+		if (!place(e.v, e.n, (uint32_t)nslots, NULL))
 			break;
 	}
-	t->bits = bits;
+	t->nslots = (uint32_t)nslots;
 	t->used = e.n;
-	rc = 0;
-	goto out;
+	t->order = e.v;
+	return 0;
 oom:
 	terr(err, errlen, "out of memory building the transition table");
 fail:
-	sc_table_free(t);
-out:
 	free(e.v);
-	return rc;
+	sc_table_free(t);
+	return -1;
+}
+
+int sc_table_place(struct sc_table *t, uint64_t *dst)
+{
+	if (!t->order && t->used) {
+		errno = EINVAL;		/* placed already */
+		return -1;
+	}
+	if (!dst) {
+		free(t->slots);
+		t->slots = slots_alloc(t->nslots);
+		if (!t->slots)
+			return -1;
+		dst = t->slots;
+	}
+	place(t->order, t->used, t->nslots, dst);
+	free(t->order);
+	t->order = NULL;
+	return 0;
+}
+
+int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
+		   double threshold_override, char *err, size_t errlen)
+{
+	if (sc_table_plan(t, set, threshold_override, err, errlen))
+		return -1;
+	if (sc_table_place(t, NULL)) {
+		terr(err, errlen, "out of memory building the transition table");
+		sc_table_free(t);
+		return -1;
+	}
+	return 0;
 }
 
 void sc_table_free(struct sc_table *t)
 {
 	free(t->slots);
+	free(t->order);
 	free(t->info);
 	memset(t, 0, sizeof(*t));
 }
 
 uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key)
 {
-	uint32_t mask, home;
+	uint32_t idx;
 
 	if (!t->slots)
 		return 0;
-	mask = (1u << t->bits) - 1;
-	home = sc_hash(key, t->bits);
-	for (uint32_t i = 0; i < SC_PROBE_MAX; i++) {
-		uint64_t s = t->slots[(home + i) & mask];
+	idx = sc_home(key, t->nslots);
+	for (uint32_t i = 0; i < SC_PROBE_MAX;
+	     i++, idx = sc_next_slot(idx, t->nslots)) {
+		uint64_t s = t->slots[idx];
 
 		if (!s)
 			return 0;

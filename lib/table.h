@@ -14,9 +14,10 @@
 #include "syscfi.h"
 
 struct sc_table {
-	uint64_t *slots;		/* 1 << bits entries */
-	uint32_t bits;
+	uint64_t *slots;		/* nslots entries (NULL between plan and place) */
+	uint32_t nslots;
 	size_t used;
+	uint64_t *order;		/* sc_table_plan: the entries in slot order */
 	struct sc_profile_info *info;	/* indexed by profile id, [0] unused */
 	uint32_t nprofiles;
 };
@@ -30,6 +31,17 @@ struct sc_table {
 int sc_table_build(struct sc_table *t, const struct sc_profile_set *set,
 		   double threshold_override, char *err, size_t errlen);
 void sc_table_free(struct sc_table *t);
+
+/*
+ * sc_table_build in two steps, so a loader can size its map first and
+ * write the slots straight into it: plan sets everything but slots;
+ * place writes the nslots slots into dst, which must be zeroed (a fresh
+ * BPF array is), or into t->slots (allocated here) when dst is NULL.
+ * Both return 0 or -1 (plan fills err).
+ */
+int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
+		  double threshold_override, char *err, size_t errlen);
+int sc_table_place(struct sc_table *t, uint64_t *dst);
 
 /* slot holding key, or 0; the same probe sequence as the BPF program */
 uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key);

@@ -100,10 +100,10 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 
 	skel->rodata->kill_mode = opts->kill;
 	skel->rodata->existing_mode = opts->existing;
-	skel->rodata->table_bits = t->bits;
+	skel->rodata->table_nslots = t->nslots;
 	skel->rodata->rate_per_sec = opts->rate;
 	skel->rodata->rate_burst = opts->burst;
-	err = err ?: bpf_map__set_max_entries(skel->maps.trans, 1u << t->bits);
+	err = err ?: bpf_map__set_max_entries(skel->maps.trans, t->nslots);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
@@ -111,23 +111,26 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	return err;
 }
 
-/* the table goes in through a shared mapping: one copy, no syscall a slot */
-static int fill_table(struct syscfi_bpf *skel, const struct sc_table *t)
+/* the slots are written straight into a shared mapping of the new (zeroed)
+ * map: no copy of the table, no syscall a slot */
+static int fill_table(struct syscfi_bpf *skel, struct sc_table *t)
 {
-	size_t len = (size_t)sizeof(uint64_t) << t->bits;
+	size_t len = sizeof(uint64_t) * t->nslots;
 	void *m;
+	int err = 0;
 
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 bpf_map__fd(skel->maps.trans), 0);
 	if (m == MAP_FAILED)
 		return -errno;
-	memcpy(m, t->slots, len);
+	if (sc_table_place(t, m))
+		err = -errno;
 	munmap(m, len);
-	return 0;
+	return err;
 }
 
 static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
-		     const struct sc_table *t, const struct sc_exe_key *exe)
+		     struct sc_table *t, const struct sc_exe_key *exe)
 {
 	int fd_info = bpf_map__fd(skel->maps.pinfo);
 	int fd_comm = bpf_map__fd(skel->maps.by_comm);
@@ -319,7 +322,8 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	step_done(opts, start, "profiles read");
-	if (sc_table_build(&table, &set, opts->threshold, err, sizeof(err))) {
+	/* slots come later, written into the map itself (fill_table) */
+	if (sc_table_plan(&table, &set, opts->threshold, err, sizeof(err))) {
 		fprintf(stderr, "loader: %s\n", err);
 		goto cleanup;
 	}
@@ -360,6 +364,10 @@ int enforce_run(const struct loader_opts *opts)
 	}
 	step_done(opts, start, "BPF maps created, program loaded");
 	if (pin.adopt) {
+		if (sc_table_place(&table, NULL)) {
+			fprintf(stderr, "loader: out of memory\n");
+			goto cleanup;
+		}
 		if (pin_check_same(&pin, skel, &set, &table, exe)) {
 			rc = EXIT_USAGE;
 			goto cleanup;

@@ -196,7 +196,7 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 			 const struct sc_profile_set *set,
 			 const struct sc_table *t, const struct sc_exe_key *exe)
 {
-	size_t len = (size_t)sizeof(uint64_t) << t->bits;
+	size_t len = sizeof(uint64_t) * t->nslots;
 	struct sc_profile_info info;
 	uint32_t id, got;
 	void *m;

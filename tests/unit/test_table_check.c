@@ -50,7 +50,7 @@ static void test_hand(void)
 	is(sc_table_build(&t, &set, -1, err, sizeof(err)), 0, "build (%s)", err);
 	/* depth 2: 4 known + 3 bigram + 3 unigram; depth 1: 3 known + 3 unigram */
 	is(t.used, 16, "16 entries");
-	is(t.bits, SC_TABLE_BITS_MIN, "the smallest table holds them");
+	is(t.nslots, SC_TABLE_SLOTS_MIN, "the smallest table holds them");
 	is(t.nprofiles, 2, "2 profiles");
 	is(t.info[1].flags, 0, "profile 1: depth 2");
 	is(t.info[2].flags, SC_PF_DEPTH1, "profile 2: depth 1");
@@ -167,7 +167,7 @@ static void test_synthetic(void)
 	struct sc_table t, t2;
 	char err[256] = "";
 	size_t total = 0, bad = 0, far = 0, occupied = 0, mism = 0;
-	uint32_t mask, maxd = 0;
+	uint32_t maxd = 0;
 
 	for (int i = 0; i < 3; i++) {
 		char comm[16];
@@ -207,24 +207,23 @@ static void test_synthetic(void)
 	}
 	qsort(nv.slot, nv.n, sizeof(*nv.slot), by_key);
 	is(t.used, nv.n, "the table holds every known and back-off entry (%zu)", nv.n);
-	ok(((size_t)1 << t.bits) >= 2 * t.used, "size 2^%u >= 2 * entries", t.bits);
-	ok(((size_t)1 << (t.bits - 1)) < 2 * t.used || t.bits == SC_TABLE_BITS_MIN,
-	   "and not larger than needed unless probing forced it");
+	ok(t.nslots >= t.used + t.used / 4, "%u slots: load <= 0.8", t.nslots);
+	ok(t.nslots <= t.used + t.used / 4 + 512,
+	   "and not larger than needed: probing forced no growth");
 
 	for (size_t i = 0; i < nv.n; i++)
 		if (sc_table_lookup(&t, sc_slot_key(nv.slot[i])) != nv.slot[i])
 			bad++;
 	is(bad, 0, "every entry found, with its exact slot value");
 
-	mask = (1u << t.bits) - 1;
-	for (uint32_t i = 0; i <= mask; i++) {
+	for (uint32_t i = 0; i < t.nslots; i++) {
 		uint64_t s = t.slots[i];
 		uint32_t d;
 
 		if (!s)
 			continue;
 		occupied++;
-		d = (i - sc_hash(sc_slot_key(s), t.bits)) & mask;
+		d = (i + t.nslots - sc_home(sc_slot_key(s), t.nslots)) % t.nslots;
 		if (d > maxd)
 			maxd = d;
 		if (d >= SC_PROBE_MAX)
@@ -265,8 +264,8 @@ static void test_synthetic(void)
 	is(mism, 0, "200k checks follow known -> bigram -> unigram -> unseen");
 
 	is(sc_table_build(&t2, &set, -1, err, sizeof(err)), 0, "build again");
-	ok(t2.bits == t.bits &&
-	   !memcmp(t.slots, t2.slots, sizeof(*t.slots) << t.bits),
+	ok(t2.nslots == t.nslots &&
+	   !memcmp(t.slots, t2.slots, sizeof(*t.slots) * t.nslots),
 	   "the same set gives the same table, slot for slot");
 	sc_table_free(&t2);
 	sc_table_free(&t);
@@ -274,9 +273,66 @@ static void test_synthetic(void)
 	sc_profile_set_free(&set);
 }
 
+/*
+ * Small tables, many of them: clusters that run past the last slot wrap
+ * to slot 0, and the entries homed there move up behind them.  Every
+ * entry must still be found within SC_PROBE_MAX probes of its home.
+ */
+static void test_wrap(void)
+{
+	size_t sets = 0, wrapped = 0, lost = 0, far = 0, counted = 0;
+
+	for (int round = 0; round < 3000; round++) {
+		struct sc_profile_set set = { 0 };
+		struct sc_profile *p = sc_profile_new("w", SC_ARCH_X86_64, 1);
+		size_t want = 1 + next() % 400, occupied = 0;
+		struct sc_table t;
+		char err[256];
+
+		while (p->ntrans < want) {
+			uint64_t r = next();
+
+			sc_profile_add(p, SC_ANY, r % 513, (r >> 10) % 16, 1);
+		}
+		sc_profile_set_add(&set, p);
+		if (sc_table_build(&t, &set, -1, err, sizeof(err))) {
+			lost++;
+			sc_profile_set_free(&set);
+			continue;
+		}
+		sets++;
+		for (uint32_t i = 0, wrap = 0; i < t.nslots; i++) {
+			uint64_t s = t.slots[i];
+			uint32_t home;
+
+			if (!s)
+				continue;
+			occupied++;
+			home = sc_home(sc_slot_key(s), t.nslots);
+			if (home > i && !wrap++)
+				wrapped++;
+			if ((i + t.nslots - home) % t.nslots >= SC_PROBE_MAX)
+				far++;
+			if (sc_table_lookup(&t, sc_slot_key(s)) != s)
+				lost++;
+		}
+		if (occupied != t.used)
+			counted++;
+		sc_table_free(&t);
+		sc_profile_set_free(&set);
+	}
+	is(sets, 3000, "3000 small tables built");
+	ok(wrapped > 100, "%zu of them have a cluster wrapping past the last slot",
+	   wrapped);
+	is(lost, 0, "every entry of every table found by the probe");
+	is(far, 0, "none farther than SC_PROBE_MAX - 1 from its home");
+	is(counted, 0, "occupied slots = entries in every table");
+}
+
 int main(void)
 {
 	test_hand();
 	test_synthetic();
+	test_wrap();
 	return tap_done();
 }
