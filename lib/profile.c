@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,10 +51,25 @@ static struct sc_trans *trans_find(const struct sc_profile *p, unsigned a,
 	}
 }
 
+/* n slots; big ones on huge pages when the kernel agrees: rows land
+ * all over the hash, and a TLB miss a row costs more than the parsing */
+static struct sc_trans *trans_alloc(size_t n)
+{
+	size_t len = n * sizeof(struct sc_trans), huge = 2u << 20;
+	void *s;
+
+	if (len < huge)
+		return malloc(len);
+	if (posix_memalign(&s, huge, len))
+		return NULL;
+	madvise(s, len, MADV_HUGEPAGE);	/* a hint: fine if refused */
+	return s;
+}
+
 /* rehash into n slots (a power of two above 2 * ntrans) */
 static int trans_resize(struct sc_profile *p, size_t n)
 {
-	struct sc_trans *s = malloc(n * sizeof(*s));
+	struct sc_trans *s = trans_alloc(n);
 
 	if (!s)
 		return -1;
@@ -831,7 +847,13 @@ static int fast_rows(struct sc_profile *p, const char *q, const char *e)
 {
 	unsigned nnames = p->depth == 1 ? 2 : 3;
 
-	if (trans_reserve(p, (size_t)(e - q) / 32))
+	size_t rows = 0;
+
+	/* a row per '[': room for all of them in one go, and no more (a
+	 * bracket inside a name only reserves a slot too many) */
+	for (const char *b = q; (b = memchr(b, '[', (size_t)(e - b))); b++)
+		rows++;
+	if (trans_reserve(p, rows))
 		return -1;
 	q = skip_ws(q, e);
 	if (q == e)

@@ -253,13 +253,6 @@ uint16_t sc_model_cost(const struct sc_model *m, unsigned a, unsigned b,
 	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x));
 }
 
-static int cmp_u32(const void *l, const void *r)
-{
-	uint32_t a = *(const uint32_t *)l, b = *(const uint32_t *)r;
-
-	return a < b ? -1 : a > b;
-}
-
 /* cost of a back-off entry: -log2 P + the escape, capped like any cost */
 static uint16_t backoff_cost(double p)
 {
@@ -272,28 +265,18 @@ int sc_model_backoff(const struct sc_model *m, sc_backoff_fn fn, void *ctx)
 {
 	int rc = 0;
 
-	/* depth 1: (ANY, b, x) are the known transitions themselves */
-	if (m->depth != 1) {
-		uint32_t *keys = malloc((m->c2.n ? m->c2.n : 1) * sizeof(*keys));
-		size_t k = 0;
+	/* depth 1: (ANY, b, x) are the known transitions themselves; the
+	 * bigrams come in the map's order: the table sorts its entries */
+	for (size_t i = 0; m->depth != 1 && i <= m->c2.mask && !rc; i++) {
+		const struct pair_ent *e = &m->c2.e[i];
+		unsigned b = e->key >> SC_SYM_BITS, x = e->key & SC_SYM_MASK;
 
-		if (!keys)
-			return -1;
-		for (size_t i = 0; i <= m->c2.mask; i++)
-			if (m->c2.e[i].key != PAIR_FREE && m->c2.e[i].v > 0)
-				keys[k++] = m->c2.e[i].key;
-		/* in (b, x) order: the same profile always gives the same table */
-		qsort(keys, k, sizeof(*keys), cmp_u32);
-		for (size_t i = 0; i < k && !rc; i++) {
-			unsigned b = keys[i] >> SC_SYM_BITS, x = keys[i] & SC_SYM_MASK;
-
+		if (e->key != PAIR_FREE && e->v > 0)
 			rc = fn(ctx, SC_ANY, b, x,
 				backoff_cost(model_prob(m, 2, SC_ANY, b, x)));
-		}
-		free(keys);
-		if (rc)
-			return rc;
 	}
+	if (rc)
+		return rc;
 	for (unsigned x = 0; x < SC_NR_MAX; x++) {
 		if (!(m->c1[x] > 0))
 			continue;
