@@ -777,7 +777,6 @@ static int write_built(struct ctx *c, const char *dir)
 	char err[512];
 	int rc = 0;
 	size_t nout = 0;
-	uint64_t nsys = 0;
 
 	if (!out || !paths)
 		die_oom();
@@ -826,13 +825,10 @@ static int write_built(struct ctx *c, const char *dir)
 		c->set.v[i] = old;
 		out[nout++] = old;
 	}
-	for (size_t i = 0; i < nout; i++) {
-		if (sc_profile_save(out[i], paths[i], err, sizeof(err))) {
-			fprintf(stderr, "extractor: %s\n", err);
-			rc = 2;
-			goto out;
-		}
-		nsys += out[i]->syscalls;
+	if (sc_profile_save_all(out, paths, nout, err, sizeof(err))) {
+		fprintf(stderr, "extractor: %s\n", err);
+		rc = 2;
+		goto out;
 	}
 	if (!c->quiet)
 		fprintf(stderr, "extractor: %zu profiles in %s\n", nout, dir);
@@ -841,7 +837,6 @@ out:
 		free(paths[i]);
 	free(paths);
 	free(out);
-	(void)nsys;
 	return rc;
 }
 
@@ -861,8 +856,14 @@ static uint32_t fpr_level(const struct pstat *ps, double fpr)
 
 static int write_validated(struct ctx *c)
 {
+	struct sc_profile **out = calloc(c->table.nprofiles + 1, sizeof(*out));
+	char **paths = calloc(c->table.nprofiles + 1, sizeof(*paths));
 	char err[512];
-	int n = 0;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!out || !paths)
+		die_oom();
 
 	for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 		struct sc_profile *p = c->set.v[i - 1];
@@ -883,11 +884,8 @@ static int write_validated(struct ctx *c)
 		bits = sc_cost_to_bits(cost ? cost : 1);
 		p->has_threshold = true;
 		p->threshold = bits;
-		if (sc_profile_save(p, p->path, err, sizeof(err))) {
-			fprintf(stderr, "extractor: %s\n", err);
-			return 2;
-		}
-		n++;
+		out[n] = p;
+		paths[n++] = p->path;
 		if (!c->quiet)
 			fprintf(stderr, "extractor: %s: threshold %.4f bits/syscall "
 				"(highest trace score %.4f)\n", p->path, bits,
@@ -896,7 +894,13 @@ static int write_validated(struct ctx *c)
 	if (!n)
 		fprintf(stderr, "extractor: no profile ran in the validation "
 			"traces; nothing written\n");
-	return 0;
+	else if (sc_profile_save_all(out, paths, n, err, sizeof(err))) {
+		fprintf(stderr, "extractor: %s\n", err);
+		rc = 2;
+	}
+	free(out);
+	free(paths);
+	return rc;
 }
 
 static int parse_double(const char *s, double lo, double hi, double *v)

@@ -15,10 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bigmem.h"
+#include "parallel.h"
 #include "profile.h"
 #include "syscalls.h"
 #include "syscfi.h"
@@ -51,25 +52,17 @@ static struct sc_trans *trans_find(const struct sc_profile *p, unsigned a,
 	}
 }
 
-/* n slots; big ones on huge pages when the kernel agrees: rows land
- * all over the hash, and a TLB miss a row costs more than the parsing */
-static struct sc_trans *trans_alloc(size_t n)
+/* at most 3/4 full: a row probes ~2.5 slots on average, and the hash,
+ * the biggest buffer of a loader's start-up, is half of what 1/2 gives */
+static int trans_full(size_t ntrans, size_t nslots)
 {
-	size_t len = n * sizeof(struct sc_trans), huge = 2u << 20;
-	void *s;
-
-	if (len < huge)
-		return malloc(len);
-	if (posix_memalign(&s, huge, len))
-		return NULL;
-	madvise(s, len, MADV_HUGEPAGE);	/* a hint: fine if refused */
-	return s;
+	return ntrans * 4 > nslots * 3;
 }
 
-/* rehash into n slots (a power of two above 2 * ntrans) */
+/* rehash into n slots (a power of two, trans_full false) */
 static int trans_resize(struct sc_profile *p, size_t n)
 {
-	struct sc_trans *s = trans_alloc(n);
+	struct sc_trans *s = sc_big_alloc(n * sizeof(*s));
 
 	if (!s)
 		return -1;
@@ -102,7 +95,7 @@ static int trans_reserve(struct sc_profile *p, size_t n)
 {
 	size_t want = p->nslots ? p->nslots : 64;
 
-	while ((p->ntrans + n) * 2 > want)
+	while (trans_full(p->ntrans + n, want))
 		want *= 2;
 	return want == p->nslots ? 0 : trans_resize(p, want);
 }
@@ -148,7 +141,7 @@ int sc_profile_add(struct sc_profile *p, unsigned a, unsigned b, unsigned x,
 		t->count = sat_add(t->count, count);
 		return 0;
 	}
-	if ((p->ntrans + 1) * 2 > p->nslots && trans_grow(p))
+	if (trans_full(p->ntrans + 1, p->nslots) && trans_grow(p))
 		return -1;
 	mask = p->nslots - 1;
 	for (i = trans_hash(a, b, x) & mask; p->slots[i].a != EMPTY_A;
@@ -1064,25 +1057,28 @@ static int check_savable(const struct sc_profile *p, const char *path,
 	return 0;
 }
 
-int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
-		    size_t errlen)
+/*
+ * Write p to a hidden temporary next to path (so the later rename() is
+ * atomic) and return its name (malloc'd), or NULL with err filled.
+ */
+static char *stage_profile(const struct sc_profile *p, const char *path,
+			   char *err, size_t errlen)
 {
 	struct sc_trans *v;
 	const char *slash = strrchr(path, '/');
 	char *tmp;
 	size_t n, dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	int fd, rc = -1;
+	int fd, ok = 0;
 	FILE *f;
 
 	if (check_savable(p, path, err, errlen))
-		return -1;
+		return NULL;
 	v = sc_profile_sorted(p, &n);
 	tmp = malloc(dirlen + strlen(path + dirlen) + 16);
 	if (!v || !tmp) {
 		ferr(err, errlen, path, "out of memory");
 		goto out;
 	}
-	/* a hidden temporary next to the target: rename() stays atomic */
 	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
@@ -1108,23 +1104,78 @@ int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
 		unlink(tmp);
 		goto out;
 	}
-	if (rename(tmp, path)) {
-		ferr(err, errlen, path, "rename from %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
+	ok = 1;
+out:
+	free(v);
+	if (!ok) {
+		free(tmp);
+		return NULL;
 	}
-	/* make the rename itself durable; a failure here loses nothing */
-	sprintf(tmp, "%.*s.", (int)dirlen, path);
-	fd = open(tmp, O_RDONLY | O_DIRECTORY);
+	return tmp;
+}
+
+/* fsync the folder holding path, so renames into it are durable; a
+ * failure here loses nothing */
+static void sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+	int fd;
+
+	if (!dir)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
+	free(dir);
+}
+
+int sc_profile_save_all(struct sc_profile *const *v, char *const *paths,
+			size_t n, char *err, size_t errlen)
+{
+	char **tmp = calloc(n ? n : 1, sizeof(*tmp));
+	size_t i;
+	int rc = -1;
+
+	if (!tmp) {
+		ferr(err, errlen, n ? paths[0] : "-", "out of memory");
+		return -1;
+	}
+	/* every file is written before any is renamed into place */
+	for (i = 0; i < n; i++)
+		if (!(tmp[i] = stage_profile(v[i], paths[i], err, errlen)))
+			goto out;
+	for (i = 0; i < n; i++) {
+		if (rename(tmp[i], paths[i])) {
+			ferr(err, errlen, paths[i], "rename from %s: %s", tmp[i],
+			     strerror(errno));
+			goto out;
+		}
+		free(tmp[i]);
+		tmp[i] = NULL;
+	}
+	for (i = 0; i < n; i++)
+		sync_dir_of(paths[i]);
 	rc = 0;
 out:
+	for (i = 0; i < n; i++) {
+		if (tmp[i])
+			unlink(tmp[i]);
+		free(tmp[i]);
+	}
 	free(tmp);
-	free(v);
 	return rc;
+}
+
+int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
+		    size_t errlen)
+{
+	struct sc_profile *v = (struct sc_profile *)p;
+	char *pathv = (char *)path;
+
+	return sc_profile_save_all(&v, &pathv, 1, err, errlen);
 }
 
 /* ---- sets ----------------------------------------------------------------------- */
@@ -1168,27 +1219,36 @@ int sc_profile_set_add(struct sc_profile_set *set, struct sc_profile *p)
 	return 0;
 }
 
-static int add_loaded(struct sc_profile_set *set, const char *path, char *err,
-		      size_t errlen)
-{
-	struct sc_profile *p = sc_profile_load(path, err, errlen);
-	struct sc_profile *other;
+/* the files of a set, in load order */
+struct file_list {
+	char **v;
+	size_t n, cap;
+};
 
-	if (!p)
+static int list_add(struct file_list *l, char *path)
+{
+	if (!path)
 		return -1;
-	other = sc_profile_set_find(set, p->comm);
-	if (other) {
-		ferr(err, errlen, path, "comm \"%s\" is also the comm of %s",
-		     p->comm, other->path ? other->path : "another profile");
-		sc_profile_free(p);
-		return -1;
+	if (l->n == l->cap) {
+		size_t c = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, c * sizeof(*v));
+
+		if (!v) {
+			free(path);
+			return -1;
+		}
+		l->v = v;
+		l->cap = c;
 	}
-	if (sc_profile_set_add(set, p)) {
-		ferr(err, errlen, path, "out of memory");
-		sc_profile_free(p);
-		return -1;
-	}
+	l->v[l->n++] = path;
 	return 0;
+}
+
+static void list_free(struct file_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
 }
 
 static int cmp_str(const void *l, const void *r)
@@ -1196,74 +1256,136 @@ static int cmp_str(const void *l, const void *r)
 	return strcmp(*(char *const *)l, *(char *const *)r);
 }
 
-static int load_dir(struct sc_profile_set *set, const char *dir, char *err,
+/* append the *.json of dir, sorted by name */
+static int list_dir(struct file_list *l, const char *dir, char *err,
 		    size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
+	size_t first = l->n;
+	char *path;
 
 	if (!d) {
 		ferr(err, errlen, dir, "%s", strerror(errno));
 		return -1;
 	}
 	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
+		size_t len = strlen(e->d_name);
 
 		/* *.json, not hidden (our own temporaries start with '.') */
-		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+		if (e->d_name[0] == '.' || len < 6 ||
+		    strcmp(e->d_name + len - 5, ".json"))
 			continue;
-		if (n == cap) {
-			char **v = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (!v) {
-				rc = -1;
-				break;
-			}
-			names = v;
+		if (asprintf(&path, "%s%s%s", dir,
+			     dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name) < 0)
+			path = NULL;
+		if (list_add(l, path)) {
+			closedir(d);
+			ferr(err, errlen, dir, "out of memory");
+			return -1;
 		}
-		if (asprintf(&names[n], "%s%s%s", dir,
-			     dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name) < 0) {
-			rc = -1;
-			break;
-		}
-		n++;
 	}
 	closedir(d);
-	if (rc)
-		ferr(err, errlen, dir, "out of memory");
-	else if (n)	/* an empty folder has no array: qsort(NULL) is UB */
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (!rc)
-			rc = add_loaded(set, names[i], err, errlen);
-		free(names[i]);
+	if (l->n > first)
+		qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
+	return 0;
+}
+
+struct load_job {
+	char **paths;
+	struct sc_profile **got;	/* by file */
+	char **errs;			/* message of a file that failed */
+};
+
+static int load_one(void *ctx, size_t i)
+{
+	struct load_job *j = ctx;
+	char err[512];
+
+	j->got[i] = sc_profile_load(j->paths[i], err, sizeof(err));
+	if (j->got[i])
+		return 0;
+	j->errs[i] = strdup(err);
+	return -1;
+}
+
+/* read every file (on a few threads), then add them in order: the error
+ * is the first file's in that order, whichever thread met it first */
+static int load_files(struct sc_profile_set *set, const struct file_list *l,
+		      char *err, size_t errlen)
+{
+	struct load_job j = { .paths = l->v };
+	size_t failed, i;
+	int rc = 0;
+
+	j.got = calloc(l->n + 1, sizeof(*j.got));
+	j.errs = calloc(l->n + 1, sizeof(*j.errs));
+	if (!j.got || !j.errs) {
+		free(j.got);
+		free(j.errs);
+		ferr(err, errlen, l->v[0], "out of memory");
+		return -1;
 	}
-	free(names);
+	json_object_seed(0);	/* jansson's hash seed, set before threads */
+	failed = sc_parallel_for(l->n, load_one, NULL, &j);
+	for (i = 0; i < l->n && !rc; i++) {
+		struct sc_profile *p = j.got[i], *other;
+
+		if (i == failed) {
+			snprintf(err, errlen, "%s",
+				 j.errs[i] ? j.errs[i] : "out of memory");
+			rc = -1;
+		} else if ((other = sc_profile_set_find(set, p->comm))) {
+			ferr(err, errlen, l->v[i], "comm \"%s\" is also the comm of %s",
+			     p->comm, other->path ? other->path : "another profile");
+			rc = -1;
+		} else if (sc_profile_set_add(set, p)) {
+			ferr(err, errlen, l->v[i], "out of memory");
+			rc = -1;
+		} else {
+			j.got[i] = NULL;	/* the set owns it */
+		}
+	}
+	for (i = 0; i < l->n; i++) {
+		sc_profile_free(j.got[i]);
+		free(j.errs[i]);
+	}
+	free(j.got);
+	free(j.errs);
 	return rc;
 }
 
 int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
 			int npaths, char *err, size_t errlen)
 {
-	for (int i = 0; i < npaths; i++) {
+	struct file_list l = { 0 };
+	char listerr[512] = "";
+	int rc = 0;
+
+	/* the files, in order, up to the first argument that fails */
+	for (int i = 0; i < npaths && !rc; i++) {
 		struct stat st;
-		int rc;
 
 		if (stat(paths[i], &st)) {
-			ferr(err, errlen, paths[i], "%s", strerror(errno));
+			ferr(listerr, sizeof(listerr), paths[i], "%s", strerror(errno));
 			rc = -1;
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = load_dir(set, paths[i], err, errlen);
-		} else {
-			rc = add_loaded(set, paths[i], err, errlen);
+			rc = list_dir(&l, paths[i], listerr, sizeof(listerr));
+		} else if (list_add(&l, strdup(paths[i]))) {
+			ferr(listerr, sizeof(listerr), paths[i], "out of memory");
+			rc = -1;
 		}
-		if (rc) {
-			sc_profile_set_free(set);	/* all or nothing */
-			return -1;
-		}
+	}
+	/* a bad file before the failing argument is the error, as when the
+	 * files were read one argument after another */
+	if (l.n && load_files(set, &l, err, errlen))
+		rc = -2;
+	else if (rc)
+		snprintf(err, errlen, "%s", listerr);
+	list_free(&l);
+	if (rc) {
+		sc_profile_set_free(set);	/* all or nothing */
+		return -1;
 	}
 	return 0;
 }

@@ -66,6 +66,11 @@ struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen);
  */
 int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
 		    size_t errlen);
+/* save v[i] to paths[i] for every i, all or nothing: every file is written
+ * to its temporary first, and none is renamed into place unless all were
+ * (a full disk leaves the old set whole, not half merged) */
+int sc_profile_save_all(struct sc_profile *const *v, char *const *paths,
+			size_t n, char *err, size_t errlen);
 
 /* Load every *.json of a directory (sorted by name), or the given files;
  * all or nothing: on error the set is emptied, -1, err filled.  Two

@@ -375,6 +375,43 @@ static void test_comm(void)
 	is_str(comm, "", "trailing slash gives an empty comm, as the kernel's");
 }
 
+/* a set is saved whole or not at all: one unwritable target leaves every
+ * other file as it was, and no temporary behind */
+static void test_save_all(void)
+{
+	struct sc_profile *a = sc_profile_new("alpha", SC_ARCH_X86_64, 2);
+	struct sc_profile *b = sc_profile_new("beta", SC_ARCH_X86_64, 2);
+	struct sc_profile *v[2] = { a, b };
+	char *paths[2];
+	char err[256], *before, *after, cmd[160];
+	int rc;
+
+	sc_profile_add(a, SC_START, 59, 12, 1);
+	sc_profile_add(b, SC_START, 59, 9, 1);
+	paths[0] = (char *)at("all-a.json");
+	paths[1] = (char *)at("no-such-dir/all-b.json");
+	is(sc_profile_save(a, paths[0], err, sizeof(err)), 0, "first version saved");
+	before = slurp(paths[0]);
+	sc_profile_add(a, 12, 9, 0, 5);
+	is(sc_profile_save_all(v, paths, 2, err, sizeof(err)), -1,
+	   "save_all fails when one target cannot be written");
+	ok(strstr(err, "no-such-dir/all-b.json") != NULL, "the error names it: %s", err);
+	after = slurp(paths[0]);
+	is_str(after, before, "the other profile is untouched");
+	snprintf(cmd, sizeof(cmd), "ls -a '%s' | grep -q '^\\.all-a'", dir);
+	rc = system(cmd);
+	ok(rc != 0, "no temporary left behind");
+	paths[1] = (char *)at("all-b.json");
+	is(sc_profile_save_all(v, paths, 2, err, sizeof(err)), 0, "both saved");
+	free(after);
+	after = slurp(paths[0]);
+	ok(strcmp(after, before) != 0, "the first one now has the new counts");
+	free(before);
+	free(after);
+	sc_profile_free(a);
+	sc_profile_free(b);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -390,6 +427,7 @@ int main(void)
 	test_merge_saturate();
 	test_sets();
 	test_comm();
+	test_save_all();
 	rc = tap_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
