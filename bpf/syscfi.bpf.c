@@ -6,7 +6,15 @@
  * table (docs/architecture.md, "one table, one step function"; the user
  * space mirror is lib/replay.c).  sched_process_exec binds a task to a
  * profile, sched_process_fork passes the binding on to children/threads.
- * Unprofiled tasks pay one task-storage lookup and leave.
+ * Unprofiled tasks pay one load (task->bpf_storage) and leave.
+ *
+ * The per-syscall path reads nothing but the task's own storage and the
+ * table slots (docs/performance.md, "where the time goes"): the profile's
+ * settings are copied into the task when it is bound, its syscalls are
+ * counted in the task and folded into pstats when it exits or is rebound
+ * (and by the fold_tasks iterator when the loader stops), and the lazy
+ * binding of --existing/--learn is a second copy of the program, so the
+ * loader attaches one that never reads a knob for an unprofiled task.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -40,11 +48,21 @@ const volatile __u64 learn_cgroup = 0;	/* SC_LEARN_CGROUP: cgroup v2 id ... */
 const volatile __u32 learn_cg_level = 0;	/* ... and its depth below the root */
 const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
 
+/* sc_task.flags: the profile's SC_PF_* and this, "settings copied" */
+#define TF_INFO		(1u << 31)
+
 /* per-thread state; profile 0 marks "looked at, no profile" (--existing) */
 struct sc_task {
 	__u32 profile;
 	__u16 a, b;
-	__u64 nsyscalls;
+	__u64 nsyscalls;	/* under this profile, as events report them */
+	__u64 folded;		/* of nsyscalls, already added to pstats */
+	/* the profile's sc_profile_info, copied when the task is bound */
+	__u32 flags;		/* SC_PF_* | TF_INFO; 0: no settings, no check */
+	__u32 window;
+	__u32 thr_sum;
+	__u16 unseen_cost;
+	__u16 pad;
 	__u64 rl_last_ns;	/* last token refill */
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
@@ -179,6 +197,36 @@ static __always_inline int table_check(__u32 p, __u32 flags, __u16 unseen_cost,
 static __always_inline struct sc_profile_stats *stats_of(__u32 p)
 {
 	return bpf_map_lookup_elem(&pstats, &p);
+}
+
+/* copy profile p's settings into the task: the step reads no pinfo */
+static __always_inline void task_settings(struct sc_task *t, __u32 p)
+{
+	struct sc_profile_info *pi = bpf_map_lookup_elem(&pinfo, &p);
+
+	if (!pi) {
+		t->flags = 0;	/* as before: a profile without settings is not checked */
+		return;
+	}
+	t->flags = pi->flags | TF_INFO;
+	t->window = pi->window;
+	t->thr_sum = pi->thr_sum;
+	t->unseen_cost = pi->unseen_cost;
+}
+
+/* add the task's syscalls not yet counted to its profile's pstats entry;
+ * --learn counts them in the step instead (only 0..511, as the extractor) */
+static __always_inline void task_fold(struct sc_task *t)
+{
+	struct sc_profile_stats *st;
+	__u64 n = t->nsyscalls;
+
+	if (!t->profile || learn_mode || n == t->folded)
+		return;
+	st = stats_of(t->profile);
+	if (st)
+		st->syscalls += n - t->folded;
+	t->folded = n;
 }
 
 /* token bucket per task: 1 if an event may be sent now */
@@ -399,7 +447,8 @@ static __always_inline __u32 lazy_profile(const char *comm)
 	return id ? *id : 0;
 }
 
-/* tasks are bound on their first syscall, not only at exec and fork */
+/* tasks are bound on their first syscall, not only at exec and fork:
+ * handle_sys_enter_lazy is attached instead of handle_sys_enter */
 static __always_inline int lazy_mode(void)
 {
 	return existing_mode || learn_mode == SC_LEARN_PID ||
@@ -427,31 +476,34 @@ static __always_inline struct sc_task *bind_existing(struct task_struct *task)
 	t->profile = id;
 	t->a = SC_UNKNOWN;
 	t->b = SC_UNKNOWN;
+	task_settings(t, id);
 	st = stats_of(id);
 	if (st)
 		st->tasks++;
 	return t;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
+/* the step of every syscall; lazy: bind unseen tasks (--existing,
+ * --learn --pid/--cgroup), learn: count instead of check.  Both are
+ * constants in the copies below, so their dead branches cost nothing. */
+static __always_inline int sys_enter(struct pt_regs *regs, long nr, int lazy,
+				     int learn)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sc_profile_stats *st;
-	struct sc_profile_info *pi;
 	struct sc_task *t;
 	__u32 x, p;
 	__u16 cost;
 	int known, fire;
 
 	/* a task that no BPF program gave storage to (nearly all of them)
-	 * leaves on one load, without the helper call */
-	if (!lazy_mode() && bpf_core_field_exists(task->bpf_storage) &&
+	 * leaves on one load of its own task_struct: no global is read */
+	if (!lazy && bpf_core_field_exists(task->bpf_storage) &&
 	    !task->bpf_storage)
 		return 0;
 	t = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (!t) {
-		if (!lazy_mode())
+		if (!lazy)
 			return 0;
 		t = bind_existing(task);
 		if (!t)
@@ -461,10 +513,12 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	if (!p)
 		return 0;
 	t->nsyscalls++;
-	st = stats_of(p);
-	/* --learn counts what it learns from, as the extractor: 0..511 */
-	if (st && (!learn_mode || (__u64)nr < SC_NR_MAX))
-		st->syscalls++;
+	if (learn) {
+		/* --learn counts what it learns from, as the extractor: 0..511 */
+		st = stats_of(p);
+		if (st && (__u64)nr < SC_NR_MAX)
+			st->syscalls++;
+	}
 
 	if ((task->thread_info.status & TS_COMPAT) || (nr & X32_SYSCALL_BIT)) {
 		violation(t, SC_EV_COMPAT_SYSCALL, NULL, nr, 0);
@@ -477,17 +531,15 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	x = nr;
 	if (t->a == SC_UNKNOWN || t->b == SC_UNKNOWN)
 		goto shift;
-	if (learn_mode) {
+	if (learn) {
 		learn_count(p, t->a, t->b, x);
 		goto shift;
 	}
-
-	pi = bpf_map_lookup_elem(&pinfo, &p);
-	if (!pi)
+	if (!(t->flags & TF_INFO))
 		goto shift;
-	known = table_check(p, pi->flags, pi->unseen_cost, t->a, t->b, x, &cost);
+	known = table_check(p, t->flags, t->unseen_cost, t->a, t->b, x, &cost);
 	/* events carry the score with this syscall's cost in it, as the replay */
-	fire = sc_score_push(&t->score, cost, pi->window, pi->thr_sum);
+	fire = sc_score_push(&t->score, cost, t->window, t->thr_sum);
 	if (!known)
 		violation(t, SC_EV_UNSEEN_TRANSITION, regs, nr, x);
 	if (fire)
@@ -498,16 +550,39 @@ shift:
 	return 0;
 }
 
+/* the loader autoloads exactly one of these three (loader/enforce.c
+ * choose_programs) */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
+{
+	return sys_enter(regs, nr, 0, 0);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter_lazy, struct pt_regs *regs, long nr)
+{
+	return sys_enter(regs, nr, 1, 0);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter_learn, struct pt_regs *regs, long nr)
+{
+	return sys_enter(regs, nr, lazy_mode(), 1);
+}
+
 /* (re)start task t under profile p in state (START, call) */
 static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
 {
 	struct sc_profile_stats *st;
 
+	task_fold(t);	/* the syscalls under the previous binding */
 	__builtin_memset(&t->score, 0, sizeof(t->score));
 	t->profile = p;
 	t->a = SC_START;
 	t->b = call;
 	t->nsyscalls = 0;
+	t->folded = 0;
+	task_settings(t, p);
 	st = stats_of(p);
 	if (st)
 		st->tasks++;
@@ -589,6 +664,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 			event_end(ev, t);
 		}
 unbind:
+		task_fold(t);
 		if (existing_mode)
 			t->profile = 0;	/* keep the "unprofiled" mark */
 		else
@@ -632,5 +708,35 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	ct->rl_last_ns = 0;
 	ct->rl_tokens = 0;
 	task_start(ct, pt->profile, pt->b);
+	return 0;
+}
+
+/* a bound task's last syscalls go into the summary when it exits */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
+{
+	struct sc_task *t;
+
+	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+		return 0;
+	t = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (t)
+		task_fold(t);
+	return 0;
+}
+
+/* run once by the loader when it stops (not attached with the others):
+ * the syscalls of the tasks still alive go into the summary too */
+SEC("iter/task")
+int fold_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct sc_task *t;
+
+	if (!task)
+		return 0;
+	t = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (t)
+		task_fold(t);
 	return 0;
 }

@@ -91,6 +91,44 @@ static size_t count_transitions(const struct sc_profile_set *set)
 	return n;
 }
 
+/* which programs load, between open and load: one copy of the sys_enter
+ * step (bpf/syscfi.bpf.c), the plain one unless tasks are bound lazily
+ * (--existing, --learn --pid/--cgroup) or learned; the fold_tasks iterator
+ * is run by fold_live_tasks, never attached with the others */
+void choose_programs(struct syscfi_bpf *skel, bool lazy, bool learn)
+{
+	bpf_program__set_autoload(skel->progs.handle_sys_enter, !lazy && !learn);
+	bpf_program__set_autoload(skel->progs.handle_sys_enter_lazy, lazy && !learn);
+	bpf_program__set_autoload(skel->progs.handle_sys_enter_learn, learn);
+	bpf_program__set_autoload(skel->progs.fold_tasks, !learn);
+	bpf_program__set_autoattach(skel->progs.fold_tasks, false);
+}
+
+/* tasks count their syscalls and add them to pstats when they exit or
+ * exec; the tasks still alive are added here, once, before the summary */
+static int fold_live_tasks(struct syscfi_bpf *skel)
+{
+	struct bpf_link *link;
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	link = bpf_program__attach_iter(skel->progs.fold_tasks, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		n = -errno;
+	} else {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		n = n < 0 ? -errno : 0;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+	return (int)n;
+}
+
 /* map sizes follow the profile set; must run between open and load */
 static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 		     const struct sc_table *t, size_t nexe)
@@ -103,6 +141,7 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	skel->rodata->table_nslots = t->nslots;
 	skel->rodata->rate_per_sec = opts->rate;
 	skel->rodata->rate_burst = opts->burst;
+	choose_programs(skel, opts->existing, false);
 	err = err ?: bpf_map__set_max_entries(skel->maps.trans, t->nslots);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
@@ -356,6 +395,9 @@ int enforce_run(const struct loader_opts *opts)
 			pin.dir, strerror(-e));
 		goto cleanup;
 	}
+	/* pinned programs are all the loader holds: no iterator (see below) */
+	if (opts->pin_dir)
+		bpf_program__set_autoload(skel->progs.fold_tasks, false);
 	e = syscfi_bpf__load(skel);
 	if (e) {
 		fprintf(stderr, "loader: kernel refused the BPF program: %s%s\n",
@@ -405,6 +447,10 @@ int enforce_run(const struct loader_opts *opts)
 	if (!opts->pin_dir)
 		syscfi_bpf__detach(skel);
 	ring_buffer__consume(rb);
+	/* with --pin the tasks still running are counted when they exit */
+	if (!opts->pin_dir && (e = fold_live_tasks(skel)))
+		fprintf(stderr, "loader: syscalls of live tasks left out of the summary: %s\n",
+			strerror(-e));
 	print_summary(skel, &set, table.nprofiles);
 	if (opts->pin_dir)
 		fprintf(stderr, "pinned: enforcement continues (loader --unpin=%s stops it)\n",

@@ -84,6 +84,8 @@ void pin_note_active(void);
 
 /* enforce.c: run until stopped; returns an exit code */
 int enforce_run(const struct loader_opts *opts);
+/* between open and load: which programs load (the sys_enter copy) */
+void choose_programs(struct syscfi_bpf *skel, bool lazy, bool learn);
 /* enforce.c, shared with learn.c: the lifecycle's pieces */
 extern volatile sig_atomic_t stopping;	/* SIGINT/SIGTERM seen */
 void install_signals(void);

@@ -274,7 +274,8 @@ int pin_adopt_links(struct pin_state *ps, struct syscfi_bpf *skel)
 	}
 	/* a loader killed between pinning maps and links leaves no program:
 	 * adopting that would enforce nothing */
-	if (!skel->links.handle_sys_enter || !skel->links.handle_sched_process_exec ||
+	if ((!skel->links.handle_sys_enter && !skel->links.handle_sys_enter_lazy) ||
+	    !skel->links.handle_sched_process_exec ||
 	    !skel->links.handle_sched_process_fork) {
 		fprintf(stderr, "loader: --pin %s: links missing (incomplete: --unpin it)\n",
 			ps->dir);
