@@ -100,6 +100,15 @@ static int pair_init(struct pair_map *m, size_t want)
 	return 0;
 }
 
+void sc_model_drop_spares(void)
+{
+	for (int k = 0; k < 2; k++) {
+		free(spare[k]);
+		spare[k] = NULL;
+		spare_cap[k] = 0;
+	}
+}
+
 static void pair_release(struct pair_map *m)
 {
 	int k = spare_cap[0] <= spare_cap[1] ? 0 : 1;	/* the smaller spare */

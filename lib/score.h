@@ -29,5 +29,8 @@ typedef int (*sc_backoff_fn)(void *ctx, unsigned a, unsigned b, unsigned x,
 int sc_model_backoff(const struct sc_model *m, sc_backoff_fn fn, void *ctx);
 /* cost for a transition matching nothing at all */
 uint16_t sc_model_unseen_cost(const struct sc_model *m);
+/* free the buffers this thread keeps for its next model (a thread that
+ * built models calls it before it ends) */
+void sc_model_drop_spares(void);
 
 #endif

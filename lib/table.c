@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "bigmem.h"
+#include "parallel.h"
 #include "score.h"
 #include "table.h"
 
@@ -33,19 +35,11 @@ static void terr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* the array never moves in a build: sc_table_plan reserves the most
- * entries the set can give; growing is only a fallback */
+/* a profile's entries go to a segment sized by max_entries() */
 static int push(struct entries *e, uint64_t slot)
 {
-	if (e->n == e->cap) {
-		size_t c = e->cap ? e->cap * 2 : 1024;
-		uint64_t *v = realloc(e->v, c * sizeof(*v));
-
-		if (!v)
-			return -1;
-		e->v = v;
-		e->cap = c;
-	}
+	if (e->n == e->cap)
+		return -1;	/* max_entries() is wrong */
 	e->v[e->n++] = slot;
 	return 0;
 }
@@ -225,12 +219,47 @@ static uint32_t thr_sum(double bits, uint32_t window)
 	return s ? (uint32_t)s : 1;	/* 0 would mean "no threshold" */
 }
 
+struct plan_job {
+	const struct sc_profile_set *set;
+	struct sc_profile_info *info;
+	double threshold_override;
+	uint64_t *v;		/* profile i's entries at v + off[i] */
+	size_t *off, *n;
+};
+
+/* entries and settings of profile i (id i + 1), on any thread */
+static int plan_one(void *ctx, size_t i)
+{
+	struct plan_job *j = ctx;
+	const struct sc_profile *p = j->set->v[i];
+	struct sc_profile_info *in = &j->info[i + 1];
+	struct entries e = { .v = j->v + j->off[i], .cap = max_entries(p) };
+
+	if (profile_entries(&e, p, (uint32_t)i + 1, &in->unseen_cost))
+		return -1;
+	j->n[i] = e.n;
+	in->flags = p->depth == 1 ? SC_PF_DEPTH1 : 0;
+	in->window = p->window >= 1 && p->window <= SC_WINDOW_MAX ?
+		     (uint32_t)p->window : SC_WINDOW_DEFAULT;
+	if (j->threshold_override >= 0)
+		in->thr_sum = thr_sum(j->threshold_override, in->window);
+	else if (p->has_threshold)
+		in->thr_sum = thr_sum(p->threshold, in->window);
+	return 0;
+}
+
+static void plan_done(void *ctx)
+{
+	(void)ctx;
+	sc_model_drop_spares();
+}
+
 int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
 		  double threshold_override, char *err, size_t errlen)
 {
-	struct entries e = { 0 };
+	struct plan_job j = { .set = set, .threshold_override = threshold_override };
 	uint64_t *tmp = NULL, nslots;
-	size_t reserve = 0;
+	size_t reserve = 0, n = 0;
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -241,55 +270,55 @@ int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
 	}
 	t->nprofiles = (uint32_t)set->n;
 	t->info = calloc(set->n + 1, sizeof(*t->info));
-	if (!t->info)
+	j.info = t->info;
+	j.off = calloc(set->n + 1, sizeof(*j.off));
+	j.n = calloc(set->n + 1, sizeof(*j.n));
+	if (!t->info || !j.off || !j.n)
 		goto oom;
-	for (size_t i = 0; i < set->n; i++)
-		reserve += max_entries(set->v[i]);
-	/* pages are touched only as entries come */
-	e.v = malloc((reserve ? reserve : 1) * sizeof(*e.v));
-	if (!e.v)
-		goto oom;
-	e.cap = reserve ? reserve : 1;
 	for (size_t i = 0; i < set->n; i++) {
-		const struct sc_profile *p = set->v[i];
-		struct sc_profile_info *in = &t->info[i + 1];
-
-		if (profile_entries(&e, p, (uint32_t)i + 1, &in->unseen_cost))
-			goto oom;
-		in->flags = p->depth == 1 ? SC_PF_DEPTH1 : 0;
-		in->window = p->window >= 1 && p->window <= SC_WINDOW_MAX ?
-			     (uint32_t)p->window : SC_WINDOW_DEFAULT;
-		if (threshold_override >= 0)
-			in->thr_sum = thr_sum(threshold_override, in->window);
-		else if (p->has_threshold)
-			in->thr_sum = thr_sum(p->threshold, in->window);
+		j.off[i] = reserve;
+		reserve += max_entries(set->v[i]);
 	}
-	tmp = malloc((e.n ? e.n : 1) * sizeof(*tmp));
+	j.v = sc_big_alloc((reserve ? reserve : 1) * sizeof(*j.v));
+	if (!j.v)
+		goto oom;
+	/* models and entries, a profile at a time on a few threads */
+	if (sc_parallel_for(set->n, plan_one, plan_done, &j) != set->n)
+		goto oom;
+	for (size_t i = 0; i < set->n; i++) {
+		memmove(j.v + n, j.v + j.off[i], j.n[i] * sizeof(*j.v));
+		n += j.n[i];
+	}
+	tmp = sc_big_alloc((n ? n : 1) * sizeof(*tmp));
 	if (!tmp)
 		goto oom;
-	r = sort_by_hash(e.v, tmp, e.n);
+	r = sort_by_hash(j.v, tmp, n);
 	free(tmp);
 	if (r) {
 		terr(err, errlen, "duplicate key in the transition table");
 		goto fail;
 	}
-	for (nslots = size_for(e.n);; nslots = size_for(nslots)) {
+	for (nslots = size_for(n);; nslots = size_for(nslots)) {
 		if (nslots > SC_TABLE_SLOTS_MAX) {
 			terr(err, errlen, "%zu table entries do not fit in %u slots "
-			     "within %d probes", e.n, SC_TABLE_SLOTS_MAX, SC_PROBE_MAX);
+			     "within %d probes", n, SC_TABLE_SLOTS_MAX, SC_PROBE_MAX);
 			goto fail;
 		}
-		if (!place(e.v, e.n, (uint32_t)nslots, NULL))
+		if (!place(j.v, n, (uint32_t)nslots, NULL))
 			break;
 	}
 	t->nslots = (uint32_t)nslots;
-	t->used = e.n;
-	t->order = e.v;
+	t->used = n;
+	t->order = j.v;
+	free(j.off);
+	free(j.n);
 	return 0;
 oom:
 	terr(err, errlen, "out of memory building the transition table");
 fail:
-	free(e.v);
+	free(j.v);
+	free(j.off);
+	free(j.n);
 	sc_table_free(t);
 	return -1;
 }
