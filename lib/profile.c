@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -454,10 +455,19 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
+	struct stat st;
 
 	if (!f) {
 		ferr(err, errlen, path, "%s", strerror(errno));
 		return NULL;
+	}
+	/* the file's size up front: one buffer, no regrowth; a power of two,
+	 * so that the next file's buffer is likely this one's, pages warm */
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		for (cap = 65536; cap <= (size_t)st.st_size; cap *= 2)
+			;
+		buf = malloc(cap + 1);
+		cap = buf ? cap : 0;
 	}
 	for (;;) {
 		if (n == cap) {
@@ -489,6 +499,33 @@ fail:
 	fclose(f);
 	free(buf);
 	return NULL;
+}
+
+/*
+ * A big profile is mapped, not copied: its pages are the page cache's.
+ * Only when its size is not a whole number of pages, so that the rest of
+ * the last page reads as zeros and the text ends with a NUL as read_file's
+ * does.  NULL: read it instead.
+ */
+#define MAP_MIN		(1u << 20)
+
+static char *map_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long page = sysconf(_SC_PAGESIZE);
+	struct stat st;
+	void *m = MAP_FAILED;
+
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= MAP_MIN &&
+	    st.st_size % page) {
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			 MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return m == MAP_FAILED ? NULL : m;
 }
 
 static const char *const known_keys[] = {
@@ -969,14 +1006,20 @@ struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
 {
 	struct sc_profile *p;
 	size_t len;
-	char *text = read_file(path, &len, err, errlen);
+	char *text = map_file(path, &len);
+	int mapped = text != NULL;
 
+	if (!mapped)
+		text = read_file(path, &len, err, errlen);
 	if (!text)
 		return NULL;
 	p = load_fast(text, len);
 	if (!p)
 		p = load_slow(path, text, len, err, errlen);
-	free(text);
+	if (mapped)
+		munmap(text, len);
+	else
+		free(text);
 	if (p) {
 		p->path = strdup(path);
 		if (!p->path) {

@@ -240,7 +240,7 @@ static double ratio(double c, double ctx)
  * 1 (unigram back-off).  a/b are ignored below their order.
  */
 static double model_prob(const struct sc_model *m, int order, unsigned a,
-			 unsigned b, unsigned x)
+			 unsigned b, unsigned x, const struct sc_trans *row)
 {
 	double p1 = ratio(m->c1[x], m->n), p2 = 0, p3 = 0;
 
@@ -249,7 +249,8 @@ static double model_prob(const struct sc_model *m, int order, unsigned a,
 	if (m->depth == 1)
 		return (order >= 2 ? W2_DEPTH1 * p2 : 0) + W1 * p1;
 	if (order >= 3)
-		p3 = ratio((double)sc_profile_count(m->p, a, b, x),
+		p3 = ratio((double)(row ? row->count :
+					    sc_profile_count(m->p, a, b, x)),
 			   pair_get(&m->ctx3, pair_key(a, b)));
 	return W3 * p3 + W2 * p2 + W1 * p1;
 }
@@ -259,7 +260,16 @@ uint16_t sc_model_cost(const struct sc_model *m, unsigned a, unsigned b,
 {
 	if (!sym_ok(b) || !sym_ok(x) || (m->depth != 1 && !sym_ok(a)))
 		return SC_COST_CAP;
-	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x));
+	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x,
+					    NULL));
+}
+
+uint16_t sc_model_cost_row(const struct sc_model *m, const struct sc_trans *t)
+{
+	if (!sym_ok(t->b) || !sym_ok(t->x) || (m->depth != 1 && !sym_ok(t->a)))
+		return SC_COST_CAP;
+	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, t->a,
+					    t->b, t->x, t));
 }
 
 /* cost of a back-off entry: -log2 P + the escape, capped like any cost */
@@ -282,7 +292,7 @@ int sc_model_backoff(const struct sc_model *m, sc_backoff_fn fn, void *ctx)
 
 		if (e->key != PAIR_FREE && e->v > 0)
 			rc = fn(ctx, SC_ANY, b, x,
-				backoff_cost(model_prob(m, 2, SC_ANY, b, x)));
+				backoff_cost(model_prob(m, 2, SC_ANY, b, x, NULL)));
 	}
 	if (rc)
 		return rc;
@@ -290,7 +300,7 @@ int sc_model_backoff(const struct sc_model *m, sc_backoff_fn fn, void *ctx)
 		if (!(m->c1[x] > 0))
 			continue;
 		rc = fn(ctx, SC_ANY, SC_ANY, x,
-			backoff_cost(model_prob(m, 1, SC_ANY, SC_ANY, x)));
+			backoff_cost(model_prob(m, 1, SC_ANY, SC_ANY, x, NULL)));
 		if (rc)
 			return rc;
 	}

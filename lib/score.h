@@ -23,6 +23,9 @@ void sc_model_free(struct sc_model *m);
 /* cost of a known transition (a, b, x) */
 uint16_t sc_model_cost(const struct sc_model *m, unsigned a, unsigned b,
 		       unsigned x);
+/* the same for a row of the model's own profile (its count at hand: no
+ * lookup in the profile's hash) */
+uint16_t sc_model_cost_row(const struct sc_model *m, const struct sc_trans *t);
 /* iterate the back-off entries: bigram (SC_ANY, b, x), unigram (SC_ANY, SC_ANY, x) */
 typedef int (*sc_backoff_fn)(void *ctx, unsigned a, unsigned b, unsigned x,
 			     uint16_t cost);

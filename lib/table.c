@@ -71,7 +71,7 @@ static int profile_entries(struct entries *e, const struct sc_profile *p,
 		if (tr->a > SC_SYM_MASK)	/* a free slot */
 			continue;
 		rc = push(e, sc_slot(sc_key(id, tr->a, tr->b, tr->x),
-				     sc_model_cost(m, tr->a, tr->b, tr->x), 1));
+				     sc_model_cost_row(m, tr), 1));
 	}
 	if (!rc)
 		rc = sc_model_backoff(m, push_backoff, e);
