@@ -633,6 +633,13 @@ static int run_trace(struct ctx *c, const struct trace *tr)
 	sc_seq_finish(&s);
 	if (rc < 0)
 		return -1;
+	/* a file with no syscall line at all is not a trace: binary junk,
+	 * the program's own output, a numeric trace without --format */
+	if (c->format == F_STRACE && !s.ncalls) {
+		fprintf(stderr, "extractor: %s: no syscall line in it (not an "
+			"strace log? numeric traces need --format)\n", tr->name);
+		return -1;
+	}
 	if (c->mode == M_SCORE) {
 		int any = 0;
 

@@ -461,6 +461,9 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		s->ops->error(s->ctx, file, line, "unknown syscall name");
 		return;
 	}
+	if (l->type == SC_LINE_SYSCALL || l->type == SC_LINE_UNFINISHED ||
+	    l->type == SC_LINE_RESUMED)
+		s->ncalls++;
 	if (l->pid >= 0 && !s->saw_prefix) {
 		s->saw_prefix = 1;
 		name_root(s, default_tid, l->pid);

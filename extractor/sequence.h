@@ -105,6 +105,7 @@ struct sc_seq {
 	 * tasks run: lines without a pid belong to the only one left */
 	int saw_prefix;
 	long solo_tid;
+	unsigned long ncalls;	/* syscall lines taken (not errors) */
 };
 
 int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,

@@ -59,18 +59,28 @@ syscalls_of() { # profile -> stats.syscalls
 	  "$(syscalls_of "$TMP/w/syscfi-worker.json")" ]
 }
 
-@test "binary garbage trace: every bad line named file:line, no profile" {
+@test "binary garbage trace: every bad line named file:line, exit 2, nothing written" {
 	garbage > "$TMP/bin.syscall"
 	run "$EXTRACTOR" -o "$TMP/p" "$TMP/bin.syscall"
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" =~ bin\.syscall:1:\ [a-z] ]]
 	[[ "$output" =~ [1-9][0-9]*\ malformed\ lines\ skipped ]]
-	[ -z "$(ls "$TMP/p")" ]
-	# every message names the file and a line
+	[[ "$output" =~ bin\.syscall:\ no\ syscall\ line\ in\ it ]]
+	[ ! -e "$TMP/p" ] || [ -z "$(ls "$TMP/p")" ]
+	# every message names the file (and a line, but for the verdict)
 	other=$(grep -v -e '^extractor: [^ ]*bin\.syscall:[0-9][0-9]*: ' \
-		-e '^extractor: [0-9]* malformed' -e '^extractor: 0 profiles' \
+		-e '^extractor: [0-9]* malformed' \
+		-e '^extractor: [^ ]*bin\.syscall: no syscall line' \
 		<<< "$output" || true)
 	[ -z "$other" ]
+}
+
+@test "an empty trace file is an error (exit 2), not an empty profile set" {
+	: > "$TMP/empty.syscall"
+	run "$EXTRACTOR" -o "$TMP/p" "$TMP/empty.syscall"
+	[ "$status" -eq 2 ]
+	[[ "$output" =~ empty\.syscall:\ no\ syscall\ line ]]
+	[ ! -e "$TMP/p" ]
 }
 
 @test "garbage between the lines of a real trace loses none of its syscalls" {
