@@ -151,35 +151,45 @@ static int sort_by_hash(uint64_t *v, uint64_t *tmp, size_t n)
  * the layout Robin Hood insertion ends with (every cluster in the order
  * of its homes), which has the shortest longest probe, and it is written
  * front to back.  Positions count on past the last slot; those wrap to
- * slot 0, and the first entries move up behind them: start at `wrap`
- * until the number of wrapped entries stops changing.  With slots,
- * writes them (zeroed before).  Returns 0, or 1 when some entry would be
- * SC_PROBE_MAX or more from its home (the caller grows the table).
+ * slot 0, and the first entries move up behind them: start at *wrap
+ * until the number of wrapped entries stops changing.  Returns 0 with
+ * *wrap set, or 1 when some entry would be SC_PROBE_MAX or more from its
+ * home (the caller grows the table).
  */
-static int place(const uint64_t *v, size_t n, uint32_t nslots, uint64_t *slots)
+static int place_check(const uint64_t *v, size_t n, uint32_t nslots,
+		       uint64_t *wrap)
 {
-	uint64_t wrap = 0, next, home, at;
-	size_t k;
+	uint64_t next, home, at;
 
+	*wrap = 0;
 	for (int round = 0;; round++) {
-		for (k = 0, next = wrap; k < n; k++, next = at + 1) {
+		size_t k;
+
+		for (k = 0, next = *wrap; k < n; k++, next = at + 1) {
 			home = sc_home(sc_slot_key(v[k]), nslots);
 			at = home > next ? home : next;
 			if (at - home >= SC_PROBE_MAX)
 				return 1;
 		}
-		if (next <= nslots + wrap)
-			break;
+		if (next <= nslots + *wrap)
+			return 0;
 		if (round == 3)		/* not settling: grow instead */
 			return 1;
-		wrap = next - nslots;
+		*wrap = next - nslots;
 	}
-	for (k = 0, next = wrap; slots && k < n; k++, next = at + 1) {
+}
+
+/* the layout place_check found, into zeroed slots */
+static void place_write(const uint64_t *v, size_t n, uint32_t nslots,
+			uint64_t wrap, uint64_t *slots)
+{
+	uint64_t next = wrap, home, at;
+
+	for (size_t k = 0; k < n; k++, next = at + 1) {
 		home = sc_home(sc_slot_key(v[k]), nslots);
 		at = home > next ? home : next;
 		slots[at >= nslots ? at - nslots : at] = v[k];
 	}
-	return 0;
 }
 
 /* zeroed slots; large tables ask for huge pages: first-touch faults of
@@ -304,7 +314,7 @@ int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
 			     "within %d probes", n, SC_TABLE_SLOTS_MAX, SC_PROBE_MAX);
 			goto fail;
 		}
-		if (!place(j.v, n, (uint32_t)nslots, NULL))
+		if (!place_check(j.v, n, (uint32_t)nslots, &t->wrap))
 			break;
 	}
 	t->nslots = (uint32_t)nslots;
@@ -336,7 +346,7 @@ int sc_table_place(struct sc_table *t, uint64_t *dst)
 			return -1;
 		dst = t->slots;
 	}
-	place(t->order, t->used, t->nslots, dst);
+	place_write(t->order, t->used, t->nslots, t->wrap, dst);
 	free(t->order);
 	t->order = NULL;
 	return 0;

@@ -18,6 +18,7 @@ struct sc_table {
 	uint32_t nslots;
 	size_t used;
 	uint64_t *order;		/* sc_table_plan: the entries in slot order */
+	uint64_t wrap;			/* of them, how many wrap to slot 0 */
 	struct sc_profile_info *info;	/* indexed by profile id, [0] unused */
 	uint32_t nprofiles;
 };
