@@ -264,8 +264,25 @@ static void plan_done(void *ctx)
 	sc_model_drop_spares();
 }
 
+uint32_t sc_table_size_bound(const struct sc_profile_set *set)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		n += max_entries(set->v[i]);
+	n = size_for(n);
+	return n > SC_TABLE_SLOTS_MAX ? SC_TABLE_SLOTS_MAX : (uint32_t)n;
+}
+
 int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
 		  double threshold_override, char *err, size_t errlen)
+{
+	return sc_table_plan_min(t, set, threshold_override, 0, err, errlen);
+}
+
+int sc_table_plan_min(struct sc_table *t, const struct sc_profile_set *set,
+		      double threshold_override, uint32_t nslots_min, char *err,
+		      size_t errlen)
 {
 	struct plan_job j = { .set = set, .threshold_override = threshold_override };
 	uint64_t *tmp = NULL, nslots;
@@ -308,7 +325,10 @@ int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
 		terr(err, errlen, "duplicate key in the transition table");
 		goto fail;
 	}
-	for (nslots = size_for(n);; nslots = size_for(nslots)) {
+	nslots = size_for(n);
+	if (nslots < nslots_min)
+		nslots = nslots_min;
+	for (;; nslots = size_for(nslots)) {
 		if (nslots > SC_TABLE_SLOTS_MAX) {
 			terr(err, errlen, "%zu table entries do not fit in %u slots "
 			     "within %d probes", n, SC_TABLE_SLOTS_MAX, SC_PROBE_MAX);

@@ -44,6 +44,17 @@ int sc_table_plan(struct sc_table *t, const struct sc_profile_set *set,
 		  double threshold_override, char *err, size_t errlen);
 int sc_table_place(struct sc_table *t, uint64_t *dst);
 
+/*
+ * A size to create the map with before the plan is done (the loader loads
+ * the BPF object meanwhile): enough slots at a load of 0.8 for the most
+ * entries the set can give.  sc_table_plan_min starts at nslots_min and
+ * picks it unless probing needs more (then t->nslots is larger).
+ */
+uint32_t sc_table_size_bound(const struct sc_profile_set *set);
+int sc_table_plan_min(struct sc_table *t, const struct sc_profile_set *set,
+		      double threshold_override, uint32_t nslots_min, char *err,
+		      size_t errlen);
+
 /* slot holding key, or 0; the same probe sequence as the BPF program */
 uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key);
 

@@ -7,6 +7,7 @@
  * leaves them attached and lets a restarted loader adopt them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -335,6 +336,39 @@ void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* the table plan, on its own thread while the BPF object loads */
+struct plan_thread {
+	pthread_t tid;
+	int started;
+	struct sc_table *table;
+	const struct sc_profile_set *set;
+	double threshold;
+	uint32_t nslots_min;
+	int rc;
+	char err[512];
+};
+
+static void *plan_run(void *arg)
+{
+	struct plan_thread *pt = arg;
+
+	pt->rc = sc_table_plan_min(pt->table, pt->set, pt->threshold,
+				   pt->nslots_min, pt->err, sizeof(pt->err));
+	return NULL;
+}
+
+/* 0 when the plan is done and good; its error (exit 2) otherwise */
+static int plan_join(struct plan_thread *pt)
+{
+	if (pt->started) {
+		pthread_join(pt->tid, NULL);
+		pt->started = 0;
+		if (pt->rc)
+			fprintf(stderr, "loader: %s\n", pt->err);
+	}
+	return pt->rc;
+}
+
 int enforce_run(const struct loader_opts *opts)
 {
 	struct sc_profile_set set = {0};
@@ -348,6 +382,9 @@ int enforce_run(const struct loader_opts *opts)
 	size_t nexe = 0;
 	int rc = EXIT_USAGE, e;
 	double start = now_s();
+	struct plan_thread pt = { .table = &table, .set = &set,
+				  .threshold = opts->threshold };
+	struct sc_table shape = {0};	/* map sizes while the plan runs */
 
 	loader_libbpf_log(opts->verbose);
 
@@ -361,12 +398,20 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	step_done(opts, start, "profiles read");
-	/* slots come later, written into the map itself (fill_table) */
-	if (sc_table_plan(&table, &set, opts->threshold, err, sizeof(err))) {
-		fprintf(stderr, "loader: %s\n", err);
+	/* the table is planned while the BPF object loads, with a map sized
+	 * for the most entries the set can give; its slots come later,
+	 * written into the map itself (fill_table) */
+	shape.nprofiles = (uint32_t)set.n;
+	shape.nslots = pt.nslots_min = sc_table_size_bound(&set);
+	if (set.n <= SC_PROFILES_MAX &&
+	    !pthread_create(&pt.tid, NULL, plan_run, &pt)) {
+		pt.started = 1;
+	} else if ((pt.rc = sc_table_plan_min(&table, &set, opts->threshold,
+					      pt.nslots_min, pt.err,
+					      sizeof(pt.err)))) {
+		fprintf(stderr, "loader: %s\n", pt.err);
 		goto cleanup;
 	}
-	step_done(opts, start, "table built");
 	rc = EXIT_KERNEL;
 	if (check_kernel())
 		goto cleanup;
@@ -380,13 +425,14 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 
+reload:
 	skel = syscfi_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
 		goto cleanup;
 	}
 	step_done(opts, start, "BPF object opened");
-	if (configure(skel, opts, &table, nexe)) {
+	if (configure(skel, opts, &shape, nexe)) {
 		fprintf(stderr, "loader: cannot size the BPF maps\n");
 		goto cleanup;
 	}
@@ -405,6 +451,18 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	step_done(opts, start, "BPF maps created, program loaded");
+	if (plan_join(&pt)) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	step_done(opts, start, "table planned");
+	if (table.nslots != shape.nslots) {
+		/* probing needed a bigger table than the bound: load again */
+		shape.nslots = table.nslots;
+		syscfi_bpf__destroy(skel);
+		skel = NULL;
+		goto reload;
+	}
 	if (pin.adopt) {
 		if (sc_table_place(&table, NULL)) {
 			fprintf(stderr, "loader: out of memory\n");
@@ -457,6 +515,8 @@ int enforce_run(const struct loader_opts *opts)
 			pin.dir);
 
 cleanup:
+	if (plan_join(&pt) && rc != EXIT_USAGE)
+		rc = EXIT_USAGE;	/* a bad table is exit 2 whoever runs us */
 	ring_buffer__free(rb);
 	syscfi_bpf__destroy(skel);
 	pin_close(&pin);
