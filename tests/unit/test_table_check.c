@@ -329,10 +329,42 @@ static void test_wrap(void)
 	is(counted, 0, "occupied slots = entries in every table");
 }
 
+/* the loader's way: a map sized before the plan, slots placed later */
+static void test_plan_min(void)
+{
+	struct sc_profile_set set = { 0 };
+	struct sc_table t, ref;
+	char err[256] = "";
+	uint32_t bound;
+	size_t same = 0;
+
+	sc_profile_set_add(&set, hand_profile("two", 2));
+	sc_profile_set_add(&set, hand_profile("one", 1));
+	is(sc_table_build(&ref, &set, -1, err, sizeof(err)), 0, "reference build");
+	bound = sc_table_size_bound(&set);
+	/* 2 * 4 + 512 and 4 + 512 entries at most, 1.25 slots each */
+	ok(bound >= (2 * 4 + 512 + 4 + 512) * 5 / 4 && bound >= ref.nslots,
+	   "bound %u slots covers the most entries the set can give", bound);
+	is(sc_table_plan_min(&t, &set, -1, bound, err, sizeof(err)), 0, "plan at the bound");
+	is(t.nslots, bound, "the plan takes the bound");
+	ok(t.slots == NULL && t.used == ref.used, "no slots yet, %zu entries", t.used);
+	is(sc_table_place(&t, NULL), 0, "place");
+	for (uint32_t i = 0; i < ref.nslots; i++)
+		if (ref.slots[i] &&
+		    sc_table_lookup(&t, sc_slot_key(ref.slots[i])) == ref.slots[i])
+			same++;
+	is(same, ref.used, "every entry of the tight table found in the big one");
+	ok(sc_table_place(&t, NULL) != 0, "placing twice is refused");
+	sc_table_free(&t);
+	sc_table_free(&ref);
+	sc_profile_set_free(&set);
+}
+
 int main(void)
 {
 	test_hand();
 	test_synthetic();
 	test_wrap();
+	test_plan_min();
 	return tap_done();
 }
