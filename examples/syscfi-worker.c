@@ -13,6 +13,10 @@
  * to run (they block on a "go" pipe), so glibc never reuses a finished
  * thread's stack for the next one, and the main thread waits on a "done"
  * pipe instead of pthread_join (whose futex wait depends on timing).
+ * Threads never exit on their own: they park in a read of a pipe nobody
+ * writes and die with the process's exit_group, because detached threads
+ * exiting side by side contend for glibc's stack-cache lock and make
+ * futex calls or not as they race.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +34,7 @@
 
 extern char **environ;
 
-static int go_pipe[2], done_pipe[2];
+static int go_pipe[2], done_pipe[2], park_pipe[2];
 
 static int read_byte(int fd)
 {
@@ -61,6 +65,7 @@ static void *work(void *arg)
 	(void)sum;
 	if (write(done_pipe[1], "d", 1) != 1)
 		return NULL;
+	read_byte(park_pipe[0]);	/* until exit_group */
 	return NULL;
 }
 
@@ -100,7 +105,7 @@ int main(int argc, char **argv)
 		nthreads = (int)v;
 	}
 	if (demo_path(demo, sizeof(demo)) < 0 || pipe(go_pipe) < 0 ||
-	    pipe(done_pipe) < 0)
+	    pipe(done_pipe) < 0 || pipe(park_pipe) < 0)
 		return 1;
 	if (pthread_attr_init(&attr) ||
 	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED))
