@@ -157,10 +157,11 @@ __u64 learn_lost = 0;		/* counts not kept: learn_counts was full */
 __u64 learn_lost_programs = 0;	/* programs not learned: no id left */
 __u32 learn_next_id = 0;	/* last program id handed out */
 
-/* one slot of the open-addressed table, or 0; same probe as sc_table_lookup */
-static __always_inline __u64 table_lookup(__u64 key)
+/* one slot of the open-addressed table, or 0; same probe as sc_table_lookup.
+ * n is table_nslots, a parameter so the caller may read it from a copy
+ * in hot memory (the task's storage) instead of .rodata */
+static __always_inline __u64 table_lookup(__u64 key, __u32 n)
 {
-	__u32 n = table_nslots;
 	__u32 i, idx = sc_home(key, n);
 	__u64 *slot;
 
@@ -179,17 +180,18 @@ static __always_inline __u64 table_lookup(__u64 key)
 static __always_inline int table_check(__u32 p, __u32 flags, __u16 unseen_cost,
 				       __u32 a, __u32 b, __u32 x, __u16 *cost)
 {
+	__u32 n = table_nslots;
 	__u64 slot;
 
-	slot = table_lookup(sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x));
+	slot = table_lookup(sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x), n);
 	if (slot && (slot & SC_SLOT_KNOWN)) {
 		*cost = sc_slot_cost(slot);
 		return 1;
 	}
 	if (!(flags & SC_PF_DEPTH1))
-		slot = table_lookup(sc_key(p, SC_ANY, b, x));
+		slot = table_lookup(sc_key(p, SC_ANY, b, x), n);
 	if (!slot)
-		slot = table_lookup(sc_key(p, SC_ANY, SC_ANY, x));
+		slot = table_lookup(sc_key(p, SC_ANY, SC_ANY, x), n);
 	*cost = slot ? sc_slot_cost(slot) : unseen_cost;
 	return 0;
 }
