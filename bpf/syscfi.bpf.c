@@ -51,26 +51,22 @@ const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
 /* sc_task.flags: the profile's SC_PF_* and this, "settings copied" */
 #define TF_INFO		(1u << 31)
 
-/* per-thread state; profile 0 marks "looked at, no profile" (--existing).
- * What the step reads on a known transition comes first, next to the
- * score's head; what only events and folding use comes after the ring. */
+/* per-thread state; profile 0 marks "looked at, no profile" (--existing) */
 struct sc_task {
 	__u32 profile;
 	__u16 a, b;
 	__u64 nsyscalls;	/* under this profile, as events report them */
+	__u64 folded;		/* of nsyscalls, already added to pstats */
 	/* the profile's sc_profile_info, copied when the task is bound */
 	__u32 flags;		/* SC_PF_* | TF_INFO; 0: no settings, no check */
 	__u32 window;
 	__u32 thr_sum;
 	__u16 unseen_cost;
 	__u16 pad;
-	__u32 nslots;		/* table_nslots, copied: no .rodata read */
-	__u32 pad2;
-	struct sc_score score;
-	__u64 folded;		/* of nsyscalls, already added to pstats */
 	__u64 rl_last_ns;	/* last token refill */
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
+	struct sc_score score;
 };
 
 /* the compiled transition table: slot index -> packed slot (syscfi.h) */
@@ -161,19 +157,6 @@ __u64 learn_lost = 0;		/* counts not kept: learn_counts was full */
 __u64 learn_lost_programs = 0;	/* programs not learned: no id left */
 __u32 learn_next_id = 0;	/* last program id handed out */
 
-/* sc_next_slot() without a branch: with n not a known constant (a copy in
- * the task's storage) a branch per probe multiplies the verifier's states.
- * (i + 1 - n) is negative exactly when i + 1 < n (both below 2^32): its
- * sign bit, spread by an arithmetic shift, keeps i + 1 or gives 0 (wrap). */
-static __always_inline __u32 next_slot(__u32 i, __u32 n)
-{
-	__u64 j = (__u64)i + 1, m = j - n;
-
-	/* in asm, or clang turns the mask back into a compare and a jump */
-	asm volatile("%[m] s>>= 63" : [m] "+r"(m));
-	return (__u32)(j & m);
-}
-
 /* one slot of the open-addressed table, or 0; same probe as sc_table_lookup.
  * n is table_nslots, a parameter so the caller may read it from a copy
  * in hot memory (the task's storage) instead of .rodata */
@@ -188,16 +171,16 @@ static __always_inline __u64 table_lookup(__u64 key, __u32 n)
 			return 0;
 		if (sc_slot_key(*slot) == key)
 			return *slot;
-		idx = next_slot(idx, n);
+		idx = sc_next_slot(idx, n);
 	}
 	return 0;
 }
 
 /* 1 if (a, b) -> x is known to profile p; *cost as sc_table_check */
 static __always_inline int table_check(__u32 p, __u32 flags, __u16 unseen_cost,
-				       __u32 a, __u32 b, __u32 x, __u32 n,
-				       __u16 *cost)
+				       __u32 a, __u32 b, __u32 x, __u16 *cost)
 {
+	__u32 n = table_nslots;
 	__u64 slot;
 
 	slot = table_lookup(sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x), n);
@@ -228,7 +211,6 @@ static __always_inline void task_settings(struct sc_task *t, __u32 p)
 		return;
 	}
 	t->flags = pi->flags | TF_INFO;
-	t->nslots = table_nslots;
 	t->window = pi->window;
 	t->thr_sum = pi->thr_sum;
 	t->unseen_cost = pi->unseen_cost;
@@ -557,8 +539,7 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr, int lazy,
 	}
 	if (!(t->flags & TF_INFO))
 		goto shift;
-	known = table_check(p, t->flags, t->unseen_cost, t->a, t->b, x,
-			    t->nslots, &cost);
+	known = table_check(p, t->flags, t->unseen_cost, t->a, t->b, x, &cost);
 	/* events carry the score with this syscall's cost in it, as the replay */
 	fire = sc_score_push(&t->score, cost, t->window, t->thr_sum);
 	if (!known)
