@@ -184,8 +184,9 @@ $(FUZZ_BINS): $(FUZZ_OUT)/fuzz-%: fuzz/fuzz-%.c fuzz/fuzz.h $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) \
 		$(LDLIBS_LIB) -o $@
-# the strace and numbers targets include extractor/main.c (main renamed)
-$(FUZZ_OUT)/fuzz-parse $(FUZZ_OUT)/fuzz-strace $(FUZZ_OUT)/fuzz-numbers: extractor/main.c
+# the parse, strace and numbers targets include extractor/main.c (main
+# renamed) through fuzz/extractor-seam.h
+$(FUZZ_OUT)/fuzz-parse $(FUZZ_OUT)/fuzz-strace $(FUZZ_OUT)/fuzz-numbers: extractor/main.c fuzz/extractor-seam.h
 fuzz-build: $(FUZZ_BINS)
 fuzz-smoke: fuzz-build
 	$(Q)OUT=$(OUT) fuzz/run $(FUZZ_SMOKE_SECONDS)

@@ -6,11 +6,7 @@
  * profile and then replaying against res/'s syscfi-demo profile.  Every
  * syscall taken in must be counted or skipped, never both or neither.
  */
-#define main extractor_main
-#include "../extractor/main.c"
-#undef main
-
-#include "fuzz.h"
+#include "extractor-seam.h"
 
 static struct ctx replay;
 
@@ -19,25 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *dirs[1] = { SC_FUZZ_ROOT "/res" };
-	char err[512];
-
 	(void)argc;
 	(void)argv;
-	if (!freopen("/dev/null", "w", stdout))
-		abort();
-	replay.mode = M_CHECK;
-	replay.arch = SC_ARCH_X86_64;
-	replay.quiet = 1;
+	fz_replay_init(&replay, "fuzz-numbers");
 	replay.comm = "syscfi-demo";
-	if (sc_profile_set_load(&replay.set, dirs, 1, err, sizeof(err)) < 0 ||
-	    sc_table_build(&replay.table, &replay.set, -1, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz-numbers: %s\n", err);
-		abort();
-	}
-	replay.ps = calloc(replay.table.nprofiles + 1, sizeof(*replay.ps));
-	if (!replay.ps)
-		abort();
 	return 0;
 }
 

@@ -8,11 +8,7 @@
  * (the extractor's build callbacks) and replayed against res/'s profiles
  * (its check callbacks), as fuzz-strace does through files, only faster.
  */
-#define main extractor_main
-#include "../extractor/main.c"
-#undef main
-
-#include "fuzz.h"
+#include "extractor-seam.h"
 
 static struct ctx replay;
 
@@ -21,24 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *dirs[1] = { SC_FUZZ_ROOT "/res" };
-	char err[512];
-
 	(void)argc;
 	(void)argv;
-	if (!freopen("/dev/null", "w", stdout))
-		abort();
-	replay.mode = M_CHECK;
-	replay.arch = SC_ARCH_X86_64;
-	replay.quiet = 1;
-	if (sc_profile_set_load(&replay.set, dirs, 1, err, sizeof(err)) < 0 ||
-	    sc_table_build(&replay.table, &replay.set, -1, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz-parse: %s\n", err);
-		abort();
-	}
-	replay.ps = calloc(replay.table.nprofiles + 1, sizeof(*replay.ps));
-	if (!replay.ps)
-		abort();
+	fz_replay_init(&replay, "fuzz-parse");
 	return 0;
 }
 

@@ -10,11 +10,7 @@
  * An input starting with "\0ff\n" is an -ff trace: its NUL-separated parts
  * are the files app.syscall.100, .101, ...
  */
-#define main extractor_main
-#include "../extractor/main.c"
-#undef main
-
-#include "fuzz.h"
+#include "extractor-seam.h"
 
 #define FZ_FF_MAX	8
 
@@ -25,25 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *dirs[1] = { SC_FUZZ_ROOT "/res" };
-	char err[512];
-
 	(void)argc;
 	(void)argv;
-	/* --check prints violations: not what the fuzzer wants to read */
-	if (!freopen("/dev/null", "w", stdout))
-		abort();
-	replay.mode = M_CHECK;
-	replay.arch = SC_ARCH_X86_64;
-	replay.quiet = 1;
-	if (sc_profile_set_load(&replay.set, dirs, 1, err, sizeof(err)) < 0 ||
-	    sc_table_build(&replay.table, &replay.set, -1, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz-strace: %s\n", err);
-		abort();
-	}
-	replay.ps = calloc(replay.table.nprofiles + 1, sizeof(*replay.ps));
-	if (!replay.ps)
-		abort();
+	fz_replay_init(&replay, "fuzz-strace");
 	return 0;
 }
 
