@@ -13,16 +13,7 @@
  */
 typedef unsigned long u64;
 
-static long sys6(long nr, long a, long b, long c, long d)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-
-	__asm__ volatile("syscall" : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include "sys6.h"
 
 static void nap(long sec, long nsec)
 {
