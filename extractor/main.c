@@ -266,7 +266,10 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 			json_str(sym(c, r->b));
 			putchar(',');
 			json_str(x);
-			printf("],\"score\":%.3f", sc_task_score(&t->rs));
+			/* score_sum: the window's integer sum, as the kernel's
+			 * events carry it, for a comparison to the bit */
+			printf("],\"score\":%.3f,\"score_sum\":%u",
+			       sc_task_score(&t->rs), t->rs.score.sum);
 		}
 		if (arg) {
 			printf(",\"arg\":");

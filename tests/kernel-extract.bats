@@ -34,7 +34,8 @@ for l in sys.stdin:
     if e["kind"] == "exec-unprofiled":
         out.append("exec-unprofiled")
         continue
-    out.append("%s %s %.3f" % (e["kind"], ",".join(e["transition"]), e["score"]))
+    out.append("%s %s %.3f %d" % (e["kind"], ",".join(e["transition"]), e["score"],
+                                 e["score_sum"]))
 print("\n".join(sorted(out)))'
 }
 
@@ -59,7 +60,7 @@ print("\n".join(sorted(out)))'
 	grep -q "\"comm\":\"$PROG\"" "$KDIR/events"
 }
 
-@test "kernel+extractor: same violations and same scores as extractor --check" {
+@test "kernel+extractor: same violations and same scores (score_sum, to the bit) as extractor --check" {
 	strace -f -o "$KDIR/bad.syscall" "$KDIR/$PROG" compromised > /dev/null
 	run "$EXTRACTOR" --check "$KDIR/prof" --json "$KDIR/bad.syscall"
 	[ "$status" -eq 1 ]
