@@ -254,7 +254,7 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 	if (c->json) {
 		printf("{\"file\":");
 		json_str(file);
-		printf(",\"line\":%lu,\"pid\":%ld,\"comm\":", line, t->tid);
+		printf(",\"line\":%lu,\"pid\":%ld,\"comm\":", line, t->node.tid);
 		json_str(t->bind.comm);
 		printf(",\"profile\":");
 		json_str(p ? p->comm : "");
@@ -278,7 +278,7 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		printf("}\n");
 		return;
 	}
-	printf("%s:%lu: pid %ld comm %s: %s", file, line, t->tid, t->bind.comm,
+	printf("%s:%lu: pid %ld comm %s: %s", file, line, t->node.tid, t->bind.comm,
 	       sc_event_kind_name(kind));
 	if (r && kind == SC_EV_ANOMALY_SCORE)
 		printf(" %.3f bits/syscall at %s %s -> %s",

@@ -27,6 +27,14 @@ static unsigned long tid_hash(long tid, unsigned long mask)
 	return ((unsigned long)tid * 0x9E3779B97F4A7C15ull >> 16) & mask;
 }
 
+static int map_init(struct sc_tidmap *m)
+{
+	m->mask = HASH_INIT - 1;
+	m->n = 0;
+	m->b = calloc(HASH_INIT, sizeof(*m->b));
+	return m->b ? 0 : -1;
+}
+
 int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 		void *ctx)
 {
@@ -40,98 +48,119 @@ int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 	s->nr_clone3 = sc_syscall_nr(arch, "clone3");
 	s->nr_fork = sc_syscall_nr(arch, "fork");
 	s->nr_vfork = sc_syscall_nr(arch, "vfork");
-	s->tmask = HASH_INIT - 1;
-	s->lmask = HASH_INIT - 1;
-	s->tasks = calloc(HASH_INIT, sizeof(*s->tasks));
-	s->links = calloc(HASH_INIT, sizeof(*s->links));
-	if (!s->tasks || !s->links) {
-		free(s->tasks);
-		free(s->links);
+	if (map_init(&s->tasks) || map_init(&s->links)) {
+		free(s->tasks.b);
+		free(s->links.b);
 		return -1;
 	}
 	return 0;
 }
 
-/* ---- the two hash tables (chained, doubled at load 1) ------------------- */
+/* ---- the two hash tables (tasks, links): chained, doubled at load 1 ----- */
+
+/* the pointer that links tid's entry into its chain, or the chain's end */
+static struct sc_tidnode **map_slot(const struct sc_tidmap *m, long tid)
+{
+	struct sc_tidnode **pp = &m->b[tid_hash(tid, m->mask)];
+
+	while (*pp && (*pp)->tid != tid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void map_grow(struct sc_tidmap *m)
+{
+	unsigned long nmask = m->mask * 2 + 1;
+	struct sc_tidnode **nb = calloc(nmask + 1, sizeof(*nb));
+
+	if (!nb)
+		return;		/* longer chains, still correct */
+	for (unsigned long i = 0; i <= m->mask; i++) {
+		struct sc_tidnode *e = m->b[i], *next;
+
+		for (; e; e = next) {
+			unsigned long h = tid_hash(e->tid, nmask);
+
+			next = e->next;
+			e->next = nb[h];
+			nb[h] = e;
+		}
+	}
+	free(m->b);
+	m->b = nb;
+	m->mask = nmask;
+}
+
+/* link e under e->tid, in front of any older entry of that tid */
+static void map_put(struct sc_tidmap *m, struct sc_tidnode *e)
+{
+	struct sc_tidnode **head;
+
+	if (m->n >= m->mask + 1)
+		map_grow(m);
+	head = &m->b[tid_hash(e->tid, m->mask)];
+	e->next = *head;
+	*head = e;
+	m->n++;
+}
+
+/* unlink e itself (not merely an entry of its tid); 0 if it was not there */
+static int map_unlink(struct sc_tidmap *m, struct sc_tidnode *e)
+{
+	struct sc_tidnode **pp = &m->b[tid_hash(e->tid, m->mask)];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return 0;
+	*pp = e->next;
+	m->n--;
+	return 1;
+}
+
+/* a task or a link from its node, the first member of both */
+static struct sc_seq_task *task_of(struct sc_tidnode *e)
+{
+	return (struct sc_seq_task *)e;
+}
 
 static struct sc_seq_task *task_find(const struct sc_seq *s, long tid)
 {
-	struct sc_seq_task *t;
-
-	if (s->last && s->last->tid == tid)
+	if (s->last && s->last->node.tid == tid)
 		return s->last;	/* runs of lines from one thread are common */
-	t = s->tasks[tid_hash(tid, s->tmask)];
-
-	while (t && t->tid != tid)
-		t = t->next;
-	return t;
-}
-
-static void task_grow(struct sc_seq *s)
-{
-	unsigned long nmask = s->tmask * 2 + 1;
-	struct sc_seq_task **nt = calloc(nmask + 1, sizeof(*nt));
-
-	if (!nt)
-		return;		/* longer chains, still correct */
-	for (unsigned long i = 0; i <= s->tmask; i++) {
-		struct sc_seq_task *t = s->tasks[i], *next;
-
-		for (; t; t = next) {
-			unsigned long h = tid_hash(t->tid, nmask);
-
-			next = t->next;
-			t->next = nt[h];
-			nt[h] = t;
-		}
-	}
-	free(s->tasks);
-	s->tasks = nt;
-	s->tmask = nmask;
+	return task_of(*map_slot(&s->tasks, tid));
 }
 
 static void task_remove(struct sc_seq *s, struct sc_seq_task *t)
 {
 	if (s->last == t)
 		s->last = NULL;
-	struct sc_seq_task **pp = &s->tasks[tid_hash(t->tid, s->tmask)];
-
-	while (*pp && *pp != t)
-		pp = &(*pp)->next;
-	if (*pp) {
-		*pp = t->next;
-		s->ntasks--;
-	}
+	map_unlink(&s->tasks, &t->node);
 	free(t->buf);
 	free(t);
 }
 
 static struct sc_link *link_take(struct sc_seq *s, long tid)
 {
-	struct sc_link **pp = &s->links[tid_hash(tid, s->lmask)], *l;
+	struct sc_tidnode *e = *map_slot(&s->links, tid);
 
-	while (*pp && (*pp)->tid != tid)
-		pp = &(*pp)->next;
-	l = *pp;
-	if (l) {
-		*pp = l->next;
-		s->nlinks--;
-	}
-	return l;
+	if (e)
+		map_unlink(&s->links, e);
+	return (struct sc_link *)e;
 }
 
 static void links_clear(struct sc_seq *s)
 {
-	for (unsigned long i = 0; i <= s->lmask; i++) {
-		struct sc_link *l = s->links[i], *next;
+	for (unsigned long i = 0; i <= s->links.mask; i++) {
+		struct sc_tidnode *e = s->links.b[i], *next;
 
-		for (; l; l = next) {
-			next = l->next;
-			free(l);
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
 		}
-		s->links[i] = NULL;
+		s->links.b[i] = NULL;
 	}
-	s->nlinks = 0;
+	s->links.n = 0;
 }
 
 int sc_seq_known(const struct sc_seq *s, long tid)
@@ -143,11 +172,7 @@ int sc_seq_known(const struct sc_seq *s, long tid)
 
 int sc_seq_has_link(const struct sc_seq *s, long tid)
 {
-	const struct sc_link *l = s->links[tid_hash(tid, s->lmask)];
-
-	while (l && l->tid != tid)
-		l = l->next;
-	return l != NULL;
+	return *map_slot(&s->links, tid) != NULL;
 }
 
 int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
@@ -159,35 +184,12 @@ int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
 		l = malloc(sizeof(*l));
 	if (!l)
 		return -1;
-	if (s->nlinks >= LINKS_MAX)
+	if (s->links.n >= LINKS_MAX)
 		links_clear(s);	/* children that were never traced */
-	if (s->nlinks >= s->lmask + 1) {
-		unsigned long nmask = s->lmask * 2 + 1;
-		struct sc_link **nl = calloc(nmask + 1, sizeof(*nl));
-
-		if (nl) {
-			for (unsigned long i = 0; i <= s->lmask; i++) {
-				struct sc_link *x = s->links[i], *next;
-
-				for (; x; x = next) {
-					unsigned long h = tid_hash(x->tid, nmask);
-
-					next = x->next;
-					x->next = nl[h];
-					nl[h] = x;
-				}
-			}
-			free(s->links);
-			s->links = nl;
-			s->lmask = nmask;
-		}
-	}
-	l->tid = tid;
+	l->node.tid = tid;
 	l->bind = *bind;
 	l->call = call;
-	l->next = s->links[tid_hash(tid, s->lmask)];
-	s->links[tid_hash(tid, s->lmask)] = l;
-	s->nlinks++;
+	map_put(&s->links, &l->node);
 	return 0;
 }
 
@@ -198,18 +200,12 @@ static struct sc_seq_task *task_new(struct sc_seq *s, long tid,
 {
 	struct sc_seq_task *t = calloc(1, sizeof(*t));
 	struct sc_link *l;
-	unsigned long h;
 
 	if (!t)
 		return NULL;
-	t->tid = tid;
+	t->node.tid = tid;
 	t->file = file;
-	if (s->ntasks >= s->tmask + 1)
-		task_grow(s);
-	h = tid_hash(tid, s->tmask);
-	t->next = s->tasks[h];
-	s->tasks[h] = t;
-	s->ntasks++;
+	map_put(&s->tasks, &t->node);
 
 	l = link_take(s, tid);
 	if (l) {
@@ -402,37 +398,32 @@ static long solo_tid(struct sc_seq *s, long fallback)
 	struct sc_seq_task *t = task_find(s, s->solo_tid), *found = NULL;
 
 	if (t && !t->dead)
-		return t->tid;
-	for (unsigned long i = 0; i <= s->tmask; i++)
-		for (t = s->tasks[i]; t; t = t->next) {
-			if (t->dead)
+		return t->node.tid;
+	for (unsigned long i = 0; i <= s->tasks.mask; i++)
+		for (struct sc_tidnode *e = s->tasks.b[i]; e; e = e->next) {
+			if (task_of(e)->dead)
 				continue;
 			if (found)
 				return fallback;	/* several: cannot tell */
-			found = t;
+			found = task_of(e);
 		}
 	if (!found)
 		return fallback;
-	s->solo_tid = found->tid;
-	return found->tid;
+	s->solo_tid = found->node.tid;
+	return found->node.tid;
 }
 
 /* the first prefixed line names the root, known so far as default_tid */
 static void name_root(struct sc_seq *s, long default_tid, long tid)
 {
 	struct sc_seq_task *t = task_find(s, default_tid);
-	struct sc_seq_task **pp;
 
 	if (!t || t->dead || tid == default_tid || task_find(s, tid) ||
 	    sc_seq_has_link(s, tid))
 		return;
-	pp = &s->tasks[tid_hash(t->tid, s->tmask)];
-	while (*pp != t)
-		pp = &(*pp)->next;
-	*pp = t->next;
-	t->tid = tid;
-	t->next = s->tasks[tid_hash(tid, s->tmask)];
-	s->tasks[tid_hash(tid, s->tmask)] = t;
+	map_unlink(&s->tasks, &t->node);
+	t->node.tid = tid;
+	map_put(&s->tasks, &t->node);
 }
 
 void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
@@ -560,20 +551,20 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 
 void sc_seq_finish(struct sc_seq *s)
 {
-	for (unsigned long i = 0; i <= s->tmask; i++) {
-		struct sc_seq_task *t = s->tasks[i], *next;
+	for (unsigned long i = 0; i <= s->tasks.mask; i++) {
+		struct sc_tidnode *e = s->tasks.b[i], *next;
 
-		for (; t; t = next) {
-			next = t->next;
-			if (!t->dead)
-				flush_pending(s, t);
-			task_free(t);
+		for (; e; e = next) {
+			next = e->next;
+			if (!task_of(e)->dead)
+				flush_pending(s, task_of(e));
+			task_free(task_of(e));
 		}
 	}
 	links_clear(s);
-	free(s->tasks);
-	free(s->links);
+	free(s->tasks.b);
+	free(s->links.b);
 	s->last = NULL;
-	s->tasks = NULL;
-	s->links = NULL;
+	s->tasks.b = NULL;
+	s->links.b = NULL;
 }

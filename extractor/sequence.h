@@ -33,9 +33,20 @@ struct sc_seq_ev {
 	unsigned long line;
 };
 
-struct sc_seq_task {
+/* an entry of a chained hash table keyed by tid: the first member of a
+ * task and of a link, so that one table implementation serves both */
+struct sc_tidnode {
 	long tid;
-	struct sc_seq_task *next;	/* hash chain */
+	struct sc_tidnode *next;
+};
+
+struct sc_tidmap {
+	struct sc_tidnode **b;	/* mask + 1 chains */
+	unsigned long mask, n;
+};
+
+struct sc_seq_task {
+	struct sc_tidnode node;		/* first: tid and hash chain */
 	const char *file;		/* trace file its lines come from */
 	struct sc_seq_bind bind;
 	/* consumer state */
@@ -79,8 +90,7 @@ struct sc_seq_ops {
 };
 
 struct sc_link {
-	long tid;
-	struct sc_link *next;
+	struct sc_tidnode node;		/* first: tid and hash chain */
 	struct sc_seq_bind bind;
 	unsigned call;
 };
@@ -90,11 +100,9 @@ struct sc_seq {
 	void *ctx;
 	int arch;
 	int nr_execve, nr_execveat, nr_clone, nr_clone3, nr_fork, nr_vfork;
-	struct sc_seq_task **tasks;
-	unsigned long ntasks, tmask;
+	struct sc_tidmap tasks;
 	struct sc_seq_task *last;	/* the previous line's task */
-	struct sc_link **links;
-	unsigned long nlinks, lmask;
+	struct sc_tidmap links;
 	/* execve of a non-leader thread resumes in the leader's tid */
 	int exec_valid;
 	long exec_tid;
