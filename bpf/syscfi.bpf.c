@@ -67,6 +67,12 @@ struct sc_task {
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
 	struct sc_score score;
+	/* known slots of trans met lately, direct-mapped by the key's hash:
+	 * a task in a loop finds its transitions here and reads no table page
+	 * (docs/performance.md, "the transition cache").  trans never changes
+	 * while the maps live (a --pin adopter refuses other profiles), so an
+	 * entry stays true; the key in it names the profile too. */
+	__u64 tcache[SC_TCACHE_SLOTS];
 };
 
 /* the compiled transition table: slot index -> packed slot (syscfi.h) */
@@ -176,15 +182,23 @@ static __always_inline __u64 table_lookup(__u64 key, __u32 n)
 	return 0;
 }
 
-/* 1 if (a, b) -> x is known to profile p; *cost as sc_table_check */
-static __always_inline int table_check(__u32 p, __u32 flags, __u16 unseen_cost,
-				       __u32 a, __u32 b, __u32 x, __u16 *cost)
+/* 1 if (a, b) -> x is known to task t's profile p; *cost as sc_table_check */
+static __always_inline int table_check(struct sc_task *t, __u32 p, __u32 flags,
+				       __u16 unseen_cost, __u32 a, __u32 b,
+				       __u32 x, __u16 *cost)
 {
-	__u32 n = table_nslots;
-	__u64 slot;
+	__u64 slot, key = sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x);
+	__u32 c = sc_tcache_index(key), n;
 
-	slot = table_lookup(sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x), n);
-	if (slot && (slot & SC_SLOT_KNOWN)) {
+	slot = t->tcache[c];
+	if (sc_slot_key(slot) == key) {	/* only known slots are cached */
+		*cost = sc_slot_cost(slot);
+		return 1;
+	}
+	n = table_nslots;
+	slot = table_lookup(key, n);
+	if (slot & SC_SLOT_KNOWN) {
+		t->tcache[c] = slot;
 		*cost = sc_slot_cost(slot);
 		return 1;
 	}
@@ -539,7 +553,7 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr, int lazy,
 	}
 	if (!(t->flags & TF_INFO))
 		goto shift;
-	known = table_check(p, t->flags, t->unseen_cost, t->a, t->b, x, &cost);
+	known = table_check(t, p, t->flags, t->unseen_cost, t->a, t->b, x, &cost);
 	/* events carry the score with this syscall's cost in it, as the replay */
 	fire = sc_score_push(&t->score, cost, t->window, t->thr_sum);
 	if (!known)

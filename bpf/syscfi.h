@@ -85,6 +85,16 @@ SC_INLINE __u32 sc_next_slot(__u32 i, __u32 nslots)
 	return i + 1 >= nslots ? 0 : i + 1;
 }
 
+/* per-task cache of known slots (bpf/syscfi.bpf.c struct sc_task): a
+ * power of two; indexed by the low bits of the key's hash, while the home
+ * slot comes from its high bits */
+#define SC_TCACHE_SLOTS	32
+
+SC_INLINE __u32 sc_tcache_index(__u64 key)
+{
+	return sc_hash(key) & (SC_TCACHE_SLOTS - 1);
+}
+
 SC_INLINE __u64 sc_slot(__u64 key, __u16 cost, int known)
 {
 	return (key << SC_SLOT_KEY_SHIFT) |
