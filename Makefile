@@ -70,7 +70,7 @@ $(VMLINUX_H): | $(DEPS_STAMP)
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c bpf/syscfi.h $(VMLINUX_H) | $(DEPS_STAMP)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 		-Wall -Werror -I$(OUT) -Ibpf -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
 

@@ -139,6 +139,7 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 
 	skel->rodata->kill_mode = opts->kill;
 	skel->rodata->existing_mode = opts->existing;
+	skel->rodata->hot_slots_on = !opts->no_hot;
 	skel->rodata->table_nslots = t->nslots;
 	skel->rodata->rate_per_sec = opts->rate;
 	skel->rodata->rate_burst = opts->burst;

@@ -96,6 +96,7 @@ static int configure(struct learner *L)
 	int err = 0;
 
 	skel->rodata->learn_mode = (uint32_t)o->learn;
+	skel->rodata->hot_slots_on = !o->no_hot;
 	choose_programs(skel, o->learn != SC_LEARN_COMM, true);
 	skel->rodata->learn_pid = o->learn_pid;
 	skel->rodata->learn_max_programs = o->max_programs;

@@ -25,6 +25,7 @@ struct loader_opts {
 	bool kill;		/* SIGKILL on violations */
 	bool json;		/* events as JSON lines */
 	bool existing;		/* bind tasks that predate the loader */
+	bool no_hot;		/* --no-hot-slots: state in task storage only */
 	int verbose;		/* libbpf's messages */
 	double threshold;	/* bits per syscall, < 0: from the profiles */
 	double duration;	/* seconds, <= 0: until a signal */

@@ -12,7 +12,7 @@
 #include "loader.h"
 
 /* long options without a short one */
-enum { OPT_PIN = 0x100, OPT_UNPIN };
+enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_NO_HOT };
 
 static void usage(FILE *f)
 {
@@ -33,6 +33,8 @@ static void usage(FILE *f)
 "                        enforcement survives the loader; a loader started again\n"
 "                        with --pin and the same profiles and options adopts it\n"
 "      --unpin[=DIR]     remove the pins of --pin (stops that enforcement)\n"
+"      --no-hot-slots    keep every task's state in its task storage (slower:\n"
+"                        for tests and comparisons, docs/performance.md)\n"
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 		{ "max-programs", required_argument, NULL, 'M' },
 		{ "pin", optional_argument, NULL, OPT_PIN },
 		{ "unpin", optional_argument, NULL, OPT_UNPIN },
+		{ "no-hot-slots", no_argument, NULL, OPT_NO_HOT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader_opts o = { .threshold = -1, .rate = 10, .out_dir = "res",
@@ -155,6 +158,7 @@ int main(int argc, char **argv)
 		case 'k': o.kill = true; break;
 		case 'j': o.json = true; break;
 		case 'e': o.existing = true; break;
+		case OPT_NO_HOT: o.no_hot = true; break;
 		case 'v': o.verbose++; break;
 		case 't':
 			if (parse_double("--threshold", optarg, 0, 255, &o.threshold))

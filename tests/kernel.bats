@@ -254,3 +254,37 @@ teardown() {
 	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
 	grep -q '"transition":\["getpid","socket","connect"\].*"arg":"127.0.0.1:9"' "$KDIR/events"
 }
+
+@test "kernel: two processes whose tids share a hot slot are both checked alike" {
+	# tid mod 4096 picks a task's hot slot (bpf/syscfi.bpf.c): the second
+	# process finds it taken and keeps its state in its task storage
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "no writable ns_last_pid"
+	ops_trans ssp | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json "$KDIR/p.json"
+	local max a b try base
+	max=$(cat /proc/sys/kernel/pid_max)
+	[ "$max" -gt 8300 ] || skip "pid_max $max leaves no two tids 4096 apart"
+	for ((try = 0; try < 20; try++)); do
+		base=$(( (RANDOM % (max - 8200)) + 100 ))
+		echo $((base - 1)) > /proc/sys/kernel/ns_last_pid
+		"$KDIR/$PROG" sspp &
+		a=$!
+		echo $((base + 4095)) > /proc/sys/kernel/ns_last_pid
+		"$KDIR/$PROG" sspp &
+		b=$!
+		wait $a $b
+		[ $(( (b - a) % 4096 )) -eq 0 ] && break
+		a=
+	done
+	[ -n "$a" ]
+	stop_loader
+	# each: (nanosleep, getpid) -> getpid and (getpid, getpid) -> exit_group
+	[ "$(grep -c "\"pid\":$a,\"tid\":$a," "$KDIR/events")" -eq 2 ]
+	[ "$(grep -c "\"pid\":$b,\"tid\":$b," "$KDIR/events")" -eq 2 ]
+	# every process of every try: the same two events
+	local n=$((2 * try + 2))
+	[ "$(grep -c '"transition":\["nanosleep","getpid","getpid"\]' "$KDIR/events")" -eq $n ]
+	[ "$(grep -c '"transition":\["getpid","getpid","exit_group"\]' "$KDIR/events")" -eq $n ]
+	# tasks, syscalls (2 nanosleep, 2 getpid, exit_group each), violations
+	[ "$(summary_of "$PROG" | cut -d' ' -f1-3)" = "$n $((5 * n)) $((2 * n))" ]
+}
