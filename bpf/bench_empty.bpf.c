@@ -17,6 +17,9 @@
  * and syscfi's unprofiled exit in two orders:
  *   knob_then_field  a knob, then task->bpf_storage (syscfi's order today)
  *   field_only       task->bpf_storage alone (a program without the knob)
+ * and where a profiled task's state may live, read and written:
+ *   storage_hit      its task storage (every task gets one here)
+ *   slot_rw          the slot of its tid in an array (syscfi's hot slots)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -118,5 +121,59 @@ int BPF_PROG(field_only, struct pt_regs *regs, long id)
 	if (!task->bpf_storage)
 		return 0;
 	hits++;
+	return 0;
+}
+
+/* where a profiled task's state lives (docs/performance.md, "hot slots") */
+struct bench_state {
+	__u64 n;
+	__u64 ring[8];
+};
+
+/* its task storage: syscfi's state before the hot slots */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct bench_state);
+} bench_states SEC(".maps");
+
+/* a slot of an array indexed by tid: syscfi's hot slots */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct bench_state);
+	__uint(max_entries, 4096);
+} bench_slots SEC(".maps");
+
+static __always_inline void bench_touch(struct bench_state *st, long id)
+{
+	st->n++;
+	st->ring[st->n & 7] = id;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(storage_hit, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct bench_state *st;
+
+	st = bpf_task_storage_get(&bench_states, task, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st)
+		bench_touch(st, id);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(slot_rw, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 i = (__u32)task->pid & 4095;
+	struct bench_state *st = bpf_map_lookup_elem(&bench_slots, &i);
+
+	if (st)
+		bench_touch(st, id);
 	return 0;
 }
