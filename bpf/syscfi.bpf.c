@@ -468,7 +468,7 @@ static __always_inline void read_arg(struct sc_event *ev, struct pt_regs *regs,
 }
 
 /* report (and in kill mode, first kill) one violation of task t */
-static __always_inline void violation(struct sc_task *t, __u32 kind,
+static __noinline void violation(struct sc_task *t, __u32 kind,
 				      struct pt_regs *regs, long nr, __u32 x)
 {
 	struct sc_profile_stats *st = stats_of(t->profile);
@@ -610,21 +610,16 @@ static __always_inline struct sc_task *bind_existing(struct task_struct *task)
 /* the step of every syscall; lazy: bind unseen tasks (--existing,
  * --learn --pid/--cgroup), learn: count instead of check.  Both are
  * constants in the copies below, so their dead branches cost nothing. */
-static __always_inline int sys_enter(struct pt_regs *regs, long nr, int lazy,
+static __always_inline int sys_enter(struct pt_regs *regs, long nr,
+				     struct task_struct *task, int lazy,
 				     int learn)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct sc_profile_stats *st;
 	struct sc_task *s, *t;
 	__u32 x, p;
 	__u16 cost;
 	int known, fire;
 
-	/* a task that no BPF program gave storage to (nearly all of them)
-	 * leaves on one load of its own task_struct: no global is read */
-	if (!lazy && bpf_core_field_exists(task->bpf_storage) &&
-	    !task->bpf_storage)
-		return 0;
 	t = hot_of(task);
 	if (!t) {
 		s = bpf_task_storage_get(&tasks, task, 0, 0);
@@ -682,22 +677,43 @@ shift:
 
 /* the loader autoloads exactly one of these three (loader/enforce.c
  * choose_programs) */
+/* the plain copy's step for a task with storage, out of line: the program
+ * an unprofiled task runs is then a few instructions whose exit is next to
+ * their entry, not a jump to the end of the whole step's code (docs/
+ * performance.md, "the unprofiled exit") */
+static __noinline int sys_enter_stored(struct pt_regs *regs, long nr,
+				       struct task_struct *task)
+{
+	return sys_enter(regs, nr, task, 0, 0);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 {
-	return sys_enter(regs, nr, 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	/* a task that no BPF program gave storage to (nearly all of them)
+	 * leaves on one load of its own task_struct: no global is read */
+	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+		return 0;
+	return sys_enter_stored(regs, nr, task);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter_lazy, struct pt_regs *regs, long nr)
 {
-	return sys_enter(regs, nr, 1, 0);
+	return sys_enter(regs, nr, bpf_get_current_task_btf(), 1, 0);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter_learn, struct pt_regs *regs, long nr)
 {
-	return sys_enter(regs, nr, lazy_mode(), 1);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!lazy_mode() && bpf_core_field_exists(task->bpf_storage) &&
+	    !task->bpf_storage)
+		return 0;
+	return sys_enter(regs, nr, task, lazy_mode(), 1);
 }
 
 /* (re)start task t under profile p in state (START, call) */
