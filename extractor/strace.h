@@ -53,7 +53,7 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		     struct sc_line *out);
 
 /*
- * Line reader.  A thread of its own reads 1 MiB blocks into a ring of
+ * Line reader.  A thread of its own reads 256 KiB blocks into a ring of
  * SC_READER_SLOTS, so copying out of the page cache runs beside the
  * parsing; lines are handed out in place (a line across two blocks is
  * joined in a side buffer).  Memory: the ring plus the longest line.
