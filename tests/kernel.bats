@@ -288,3 +288,21 @@ teardown() {
 	# tasks, syscalls (2 nanosleep, 2 getpid, exit_group each), violations
 	[ "$(summary_of "$PROG" | cut -d' ' -f1-3)" = "$n $((5 * n)) $((2 * n))" ]
 }
+
+@test "kernel: a table that outgrows its up-front bound is loaded again, and enforces" {
+	# 40 transitions with one home slot in the 1024 slots the loader sizes
+	# for them (2 x 40 + 512 entries at 0.8): 40 > SC_PROBE_MAX in a row,
+	# so the plan grows the table and the loader loads the object again
+	gcc -O2 -Wall -I"$ROOT/lib" -I"$ROOT/bpf" -I"$ROOT/build" -o "$KDIR/collide" \
+		"$ROOT/tests/kernel/collide.c" "$ROOT/lib/syscalls.c"
+	"$KDIR/collide" 1024 40 | write_profile "$KDIR/p.json" "$PROG"
+	start_loader -v --json "$KDIR/p.json"
+	grep -q '^ready: 1 profiles, 40 transitions' "$KDIR/loader.err"
+	[ "$(grep -c 'ms BPF object opened' "$KDIR/loader.err")" -eq 2 ]
+	run "$KDIR/$PROG" p
+	stop_loader
+	# none of the profile's transitions is the program's: every one is seen
+	[ "$(count_kind unseen-transition)" -eq 2 ]
+	grep -q '"transition":\["START","execve","getpid"\]' "$KDIR/events"
+	[ "$(summary_of "$PROG")" = "1 2 2 0 0" ]
+}
