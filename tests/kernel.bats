@@ -306,3 +306,49 @@ teardown() {
 	grep -q '"transition":\["START","execve","getpid"\]' "$KDIR/events"
 	[ "$(summary_of "$PROG")" = "1 2 2 0 0" ]
 }
+
+@test "kernel: a thread that execs a profiled program takes the leader's tid and stays checked" {
+	gcc -O2 -Wall -pthread -o "$KDIR/thread-exec" "$ROOT/tests/kernel/thread-exec.c"
+	ops_trans pu | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json "$KDIR/p.json"
+	# inside the profile: clean, and the exec'd image's exit status is kept
+	run "$KDIR/thread-exec" "$KDIR/$PROG" pu
+	[ "$status" -eq 0 ]
+	# one transition more: caught, under the process's (leader's) pid
+	"$KDIR/thread-exec" "$KDIR/$PROG" ppu &
+	local pid=$!
+	wait $pid
+	stop_loader
+	[ "$(count_kind unseen-transition)" -eq 2 ]
+	grep -q "\"pid\":$pid,\"tid\":$pid,.*\"transition\":\[\"execve\",\"getpid\",\"getpid\"\]" "$KDIR/events"
+	grep -q '"transition":\["getpid","getpid","getuid"\]' "$KDIR/events"
+	# tasks: two execs; syscalls: getpid getuid exit_group, then one getpid more
+	[ "$(summary_of "$PROG" | cut -d' ' -f1-3)" = "2 7 2" ]
+}
+
+@test "kernel: a profiled thread that execs moves its state to the leader's tid" {
+	# thread-exec and true recorded with strace, profiled by the extractor;
+	# under the loader the exec'ing thread leaves its own tid's hot slot
+	# for the leader's, and everything after the exec is checked as before
+	command -v strace > /dev/null || skip "strace not installed"
+	local te="$KDIR/te$$"
+	gcc -O2 -Wall -pthread -o "$te" "$ROOT/tests/kernel/thread-exec.c"
+	cp /bin/true "$KDIR/true$$"
+	strace -f -o "$KDIR/te.syscall" "$te" "$KDIR/true$$"
+	"$EXTRACTOR" -q -o "$KDIR/prof" "$KDIR/te.syscall"
+	start_loader --json "$KDIR/prof"
+	local i
+	for ((i = 0; i < 5; i++)); do
+		"$te" "$KDIR/true$$"
+	done
+	# and once into a program without a profile: the thread escapes
+	"$te" /bin/echo escaped > /dev/null &
+	local pid=$!
+	wait $pid
+	stop_loader
+	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
+	grep -q "\"kind\":\"exec-unprofiled\".*\"pid\":$pid," "$KDIR/events"
+	# te: 6 runs of 2 tasks; true: 5 tasks, no violation
+	[ "$(summary_of "te$$" | cut -d' ' -f1,3)" = "12 1" ]
+	[ "$(summary_of "true$$" | cut -d' ' -f1,3)" = "5 0" ]
+}
