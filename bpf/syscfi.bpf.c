@@ -166,6 +166,8 @@ struct {
 __u64 ringbuf_full = 0;
 /* profiled execs and children left unbound: no task storage (ENOMEM) */
 __u64 bind_failed = 0;
+/* bindings whose hot slot another live task held: state in task storage */
+__u64 hot_taken = 0;
 
 /* --learn: sc_key(program id, a, b, x) -> times seen (saturating) */
 struct {
@@ -285,8 +287,12 @@ static __always_inline struct sc_task *hot_claim(struct task_struct *task,
 	if (!hot_slots_on)
 		return s;
 	h = bpf_map_lookup_elem(&hot, &i);
-	if (!h || __sync_val_compare_and_swap(&h->busy, 0, 1) != 0)
+	if (!h)
+		return s;
+	if (__sync_val_compare_and_swap(&h->busy, 0, 1) != 0) {
+		__sync_fetch_and_add(&hot_taken, 1);
 		return s;	/* another live task's: stay in the storage */
+	}
 	__builtin_memset(&h->t, 0, sizeof(h->t));
 	h->t.rl_last_ns = s->rl_last_ns;
 	h->t.rl_tokens = s->rl_tokens;

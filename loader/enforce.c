@@ -280,6 +280,9 @@ static void print_summary(struct syscfi_bpf *skel,
 		fprintf(stderr, "summary: %llu events lost to a full ring buffer (%u KiB; counted in dropped)\n",
 			(unsigned long long)skel->bss->ringbuf_full,
 			bpf_map__max_entries(skel->maps.events) / 1024);
+	if (skel->bss->hot_taken)
+		fprintf(stderr, "summary: %llu bindings found their hot slot taken (state kept in task storage: checked the same, slower)\n",
+			(unsigned long long)skel->bss->hot_taken);
 	if (skel->bss->bind_failed)
 		fprintf(stderr, "summary: %llu profiled tasks ran unchecked: no memory for their task storage%s\n",
 			(unsigned long long)skel->bss->bind_failed,

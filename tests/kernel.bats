@@ -287,6 +287,12 @@ teardown() {
 	[ "$(grep -c '"transition":\["getpid","getpid","exit_group"\]' "$KDIR/events")" -eq $n ]
 	# tasks, syscalls (2 nanosleep, 2 getpid, exit_group each), violations
 	[ "$(summary_of "$PROG" | cut -d' ' -f1-3)" = "$n $((5 * n)) $((2 * n))" ]
+	# the second process did find the slot taken (none do without slots)
+	if [[ "${SYSCFI_TEST_LOADER_ARGS:-}" == *--no-hot-slots* ]]; then
+		! grep -q 'hot slot taken' "$KDIR/loader.err"
+	else
+		grep -q '^summary: [1-9][0-9]* bindings found their hot slot taken' "$KDIR/loader.err"
+	fi
 }
 
 @test "kernel: a table that outgrows its up-front bound is loaded again, and enforces" {

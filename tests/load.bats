@@ -55,6 +55,23 @@ rss_kb() {
 	[ "$(summary_of "$PROG")" = "2001 8001 0 0 0" ]
 }
 
+@test "load: 6000 short-lived children in a row give their hot slots back" {
+	# tid mod 4096 picks a slot; the children outnumber the slots, so each
+	# slot is claimed again after its first child exited.  Only the parent,
+	# alive throughout, may hold a slot a child wants (its tid mod 4096)
+	forks_trans | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json "$KDIR/p.json"
+	run "$KDIR/$PROG" forks 6000
+	[ "$status" -eq 0 ]
+	stop_loader
+	[ ! -s "$KDIR/events" ]
+	[ "$(summary_of "$PROG" | cut -d' ' -f1,3)" = "6001 0" ]
+	local taken
+	taken=$(sed -n 's/^summary: \([0-9]*\) bindings found their hot slot taken.*/\1/p' \
+		"$KDIR/loader.err")
+	[ "${taken:-0}" -le 1 ]
+}
+
 @test "load: a program with 1000 threads under --kill: all bound, none killed" {
 	threads_trans | write_profile "$KDIR/p.json" "$PROG"
 	start_loader --json --kill "$KDIR/p.json"
