@@ -249,27 +249,43 @@ static __always_inline struct sc_profile_stats *stats_of(__u32 p)
 	return bpf_map_lookup_elem(&pstats, &p);
 }
 
+/* nearly every task: no BPF program gave it storage, so it is not bound;
+ * found with one load of its own task_struct, no global read */
+static __always_inline int no_storage(struct task_struct *task)
+{
+	return bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage;
+}
+
+/* hot slot i (0..SC_HOT_SLOTS-1) */
+static __always_inline struct sc_hot *hot_slot(__u32 i)
+{
+	return bpf_map_lookup_elem(&hot, &i);
+}
+
+/* the slot a task of tid pid may claim */
+static __always_inline __u32 hot_index(__u32 pid)
+{
+	return pid & (SC_HOT_SLOTS - 1);
+}
+
 /* the state of a task whose storage is s (or NULL): its hot slot or s */
 static __always_inline struct sc_task *state_of(struct sc_task *s)
 {
 	struct sc_hot *h;
-	__u32 i;
 
 	if (!s || !s->hot)
 		return s;
-	i = s->hot - 1;
-	h = bpf_map_lookup_elem(&hot, &i);
+	h = hot_slot(s->hot - 1);
 	return h ? &h->t : s;
 }
 
 /* the step's way in: the task's hot slot if the tag names it, no helper */
 static __always_inline struct sc_task *hot_of(struct task_struct *task)
 {
-	__u32 i = (__u32)task->pid & (SC_HOT_SLOTS - 1);
-	struct sc_hot *h = bpf_map_lookup_elem(&hot, &i);
+	__u32 pid = (__u32)task->pid;
+	struct sc_hot *h = hot_slot(hot_index(pid));
 
-	if (h && h->pid == (__u32)task->pid && h->start == task->start_time &&
-	    h->busy)
+	if (h && h->pid == pid && h->start == task->start_time && h->busy)
 		return &h->t;
 	return NULL;
 }
@@ -279,14 +295,14 @@ static __always_inline struct sc_task *hot_of(struct task_struct *task)
 static __always_inline struct sc_task *hot_claim(struct task_struct *task,
 						 struct sc_task *s)
 {
-	__u32 i = (__u32)task->pid & (SC_HOT_SLOTS - 1);
+	__u32 i = hot_index((__u32)task->pid);
 	struct sc_hot *h;
 
 	if (s->hot)
 		return state_of(s);
 	if (!hot_slots_on)
 		return s;
-	h = bpf_map_lookup_elem(&hot, &i);
+	h = hot_slot(i);
 	if (!h)
 		return s;
 	if (__sync_val_compare_and_swap(&h->busy, 0, 1) != 0) {
@@ -311,13 +327,11 @@ static __always_inline struct sc_task *hot_claim(struct task_struct *task,
 static __always_inline void hot_release(struct sc_task *s)
 {
 	struct sc_hot *h;
-	__u32 i;
 
 	if (!s->hot)
 		return;
-	i = s->hot - 1;
+	h = hot_slot(s->hot - 1);
 	s->hot = 0;
-	h = bpf_map_lookup_elem(&hot, &i);
 	if (!h)
 		return;
 	s->rl_last_ns = h->t.rl_last_ns;
@@ -681,8 +695,6 @@ shift:
 	return 0;
 }
 
-/* the loader autoloads exactly one of these three (loader/enforce.c
- * choose_programs) */
 /* the plain copy's step for a task with storage, out of line: the program
  * an unprofiled task runs is then a few instructions whose exit is next to
  * their entry, not a jump to the end of the whole step's code (docs/
@@ -693,14 +705,14 @@ static __noinline int sys_enter_stored(struct pt_regs *regs, long nr,
 	return sys_enter(regs, nr, task, 0, 0);
 }
 
+/* the loader autoloads exactly one of these three (loader/enforce.c
+ * choose_programs) */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	/* a task that no BPF program gave storage to (nearly all of them)
-	 * leaves on one load of its own task_struct: no global is read */
-	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+	if (no_storage(task))
 		return 0;
 	return sys_enter_stored(regs, nr, task);
 }
@@ -715,11 +727,11 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter_learn, struct pt_regs *regs, long nr)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	int lazy = lazy_mode();
 
-	if (!lazy_mode() && bpf_core_field_exists(task->bpf_storage) &&
-	    !task->bpf_storage)
+	if (!lazy && no_storage(task))
 		return 0;
-	return sys_enter(regs, nr, task, lazy_mode(), 1);
+	return sys_enter(regs, nr, task, lazy, 1);
 }
 
 /* (re)start task t under profile p in state (START, call) */
@@ -880,7 +892,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 {
 	struct sc_task *s, *t;
 
-	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+	if (no_storage(task))
 		return 0;
 	s = bpf_task_storage_get(&tasks, task, 0, 0);
 	t = state_of(s);
