@@ -159,6 +159,60 @@ row_count() { # profile a b x -> count, or 0
 	[ "$(row_count "$p" getpid getuid exit_group)" -eq 1 ]
 }
 
+# copies of worker.syscall, every pid shifted by 16 per copy (the line
+# prefix and the clone results), so that each copy is tasks of its own
+worker_copies() { # COPIES
+	awk -v copies="$1" '
+		{ line[NR] = $0 }
+		END {
+			for (c = 0; c < copies; c++)
+				for (i = 1; i <= NR; i++) {
+					s = line[i]
+					if (match(s, /^[0-9]+/))
+						s = (substr(s, 1, RLENGTH) + c * 16) substr(s, RLENGTH + 1)
+					if (s ~ /(clone|clone3|vfork|fork)\(|<\.\.\. (clone|clone3|vfork|fork) resumed>/ &&
+					    match(s, /= [0-9]+$/))
+						s = substr(s, 1, RSTART + 1) (substr(s, RSTART + 2) + c * 16)
+					print s
+				}
+		}' worker.syscall
+}
+
+@test "a trace of many read blocks loses and reorders no line at their edges" {
+	# 64 copies (1.6 MB: 7 blocks of 256 KiB, some 10 batches of parsed records)
+	# learn exactly 64 times what one copy learns.  Blank lines in front
+	# put the 1 MiB block edge inside line 43 of a copy, a line that lies
+	# between an <unfinished ...> call (42) and its <... resumed> half (44)
+	# of another thread, so the line is joined across two blocks and the
+	# pair spans them.
+	local one="$TMP/one.syscall" many="$TMP/many.syscall" edge=$((4 << 18)) c s
+	worker_copies 1 > "$one"
+	worker_copies 64 > "$TMP/copies"
+	sed -n '42p; 43p; 44p' "$one" | grep -c 'unfinished ...>$' | grep -qx 2
+	sed -n 44p "$one" | grep -q '^[0-9]* <\.\.\. rseq resumed>'
+	# the last copy whose line 43 starts before the edge, and where
+	s=$(LC_ALL=C awk -v edge=$edge -v n="$(wc -l < "$one")" '
+		FNR % n == 43 && off < edge { c = int(FNR / n); at = off }
+		{ off += length($0) + 1 }
+		END { print c, at }' "$TMP/copies")
+	read -r c s <<< "$s"
+	{ head -c $((edge - s - 16)) /dev/zero | tr '\0' '\n'; cat "$TMP/copies"; } > "$many"
+	[ "$(head -c $edge "$many" | tail -n 1)" = "$((21718 + 16 * c)) rt_sigproc" ]
+	[ "$(wc -c < "$many")" -gt $((6 * 262144)) ]
+
+	run "$EXTRACTOR" -o "$TMP/p1" "$one"
+	[ "$status" -eq 0 ]
+	run "$EXTRACTOR" -o "$TMP/p64" "$many"
+	[ "$status" -eq 0 ]
+	[ "$output" = "extractor: 2 profiles in $TMP/p64" ]
+	for f in syscfi-worker syscfi-demo; do
+		[ "$(jq .stats.syscalls "$TMP/p64/$f.json")" -eq \
+		  $((64 * $(jq .stats.syscalls "$TMP/p1/$f.json"))) ]
+		[ "$(rows "$TMP/p1/$f.json" | awk '{ $4 *= 64 } 1')" = \
+		  "$(rows "$TMP/p64/$f.json")" ]
+	done
+}
+
 @test "--check: a second normal run is clean" {
 	"$EXTRACTOR" -q -o "$TMP/p" demo-normal.syscall
 	run "$EXTRACTOR" --check "$TMP/p" demo-normal-2.syscall
