@@ -395,81 +395,46 @@ struct trace {
 };
 
 /*
- * strace writing to a terminal or pipe (no -o) may print its own notice in
- * the middle of a line: "clone3(..., 88strace: Process 9 attached\n
- *  <unfinished ...>".  Split the notice off and join the two halves.
+ * One strace file into the sequencer.  A thread of the parse-ahead stage
+ * reads, splits and parses the lines (strace.c); this thread only
+ * sequences the records, in file order, and prints what there is to say
+ * about them, so that stderr reads as if it all ran here.
  */
-static const char *split_notice(const char *line, size_t len, size_t *head)
-{
-	static const char tag[] = "strace: Process ";
-	const char *p;
-
-	if (len < sizeof(tag) + 9 || memcmp(line + len - 9, " attached", 9) ||
-	    !memcmp(line, tag, sizeof(tag) - 1))
-		return NULL;
-	p = memmem(line, len, tag, sizeof(tag) - 1);
-	if (!p)
-		return NULL;
-	*head = (size_t)(p - line);
-	return p;
-}
-
 static int feed_strace_file(struct ctx *c, struct sc_seq *s, const char *path,
 			    long tid)
 {
-	struct sc_reader r;
-	struct sc_line l;
-	const char *line, *notice;
-	char *held = NULL;
-	size_t len, head, nheld = 0;
-	int cut, rc;
+	struct sc_ahead a;
+	const struct sc_batch *b;
+	int rc = 0;
 
-	if (sc_reader_open(&r, path) < 0) {
+	if (sc_ahead_open(&a, path, c->arch) < 0) {
 		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while ((rc = sc_reader_next(&r, &line, &len, &cut)) > 0) {
-		if (held) {
-			char *j = realloc(held, nheld + len);
+	while ((b = sc_ahead_next(&a))) {
+		for (size_t i = 0; i < b->n; i++) {
+			struct sc_line l;
+			int warn;
+			unsigned long line = sc_ahead_line(b, i, &l, &warn);
 
-			if (!j)
-				die_oom();
-			memcpy(j + nheld, line, len);
-			held = NULL;
-			sc_strace_parse(j, nheld + len, c->arch, cut, &l);
-			sc_seq_line(s, &l, tid, path, r.lineno);
-			free(j);
-			continue;
+			if (warn) {
+				c->cut++;
+				if (!c->quiet)
+					fprintf(stderr, "extractor: %s:%lu: line cut "
+						"short at end of file (kept as an "
+						"unfinished call)\n", path, line);
+			}
+			sc_seq_line(s, &l, tid, path, line);
 		}
-		notice = cut ? NULL : split_notice(line, len, &head);
-		if (notice) {
-			sc_strace_parse(notice, len - head, c->arch, 0, &l);
-			sc_seq_line(s, &l, tid, path, r.lineno);
-			held = malloc(head + 1);
-			if (!held)
-				die_oom();
-			memcpy(held, line, head);
-			nheld = head;
-			continue;
+		if (b->nomem)
+			die_oom();
+		if (b->err) {
+			fprintf(stderr, "extractor: %s: %s\n", path,
+				strerror(b->err));
+			rc = -1;
 		}
-		sc_strace_parse(line, len, c->arch, cut, &l);
-		if (cut && l.type != SC_LINE_ERROR) {
-			c->cut++;
-			if (!c->quiet)
-				fprintf(stderr, "extractor: %s:%lu: line cut short at "
-					"end of file (kept as an unfinished call)\n",
-					path, r.lineno);
-		}
-		sc_seq_line(s, &l, tid, path, r.lineno);
 	}
-	if (held) {
-		sc_strace_parse(held, nheld, c->arch, 1, &l);
-		sc_seq_line(s, &l, tid, path, r.lineno);
-		free(held);
-	}
-	if (rc < 0)
-		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
-	sc_reader_close(&r);
+	sc_ahead_close(&a);
 	return rc;
 }
 
