@@ -54,12 +54,14 @@ const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
 /* sc_task.flags: the profile's SC_PF_* and this, "settings copied" */
 #define TF_INFO		(1u << 31)
 
-/* per-thread state; profile 0 marks "looked at, no profile" (--existing) */
+/* per-thread state; profile 0 marks "looked at, no profile" (--existing).
+ * What every step reads and writes comes first: in a hot slot it shares
+ * the first cache line with the slot's tag (docs/performance.md, "hot
+ * slots"); the rest is read at binding, exit or on a violation. */
 struct sc_task {
 	__u32 profile;
 	__u16 a, b;
 	__u64 nsyscalls;	/* under this profile, as events report them */
-	__u64 folded;		/* of nsyscalls, already added to pstats */
 	/* the profile's sc_profile_info, copied when the task is bound */
 	__u32 flags;		/* SC_PF_* | TF_INFO; 0: no settings, no check */
 	__u32 window;
@@ -67,16 +69,19 @@ struct sc_task {
 	__u16 unseen_cost;
 	__u16 hot;		/* in the storage: 1 + index of the hot slot that
 				 * holds the state; 0: the state is here */
+	struct sc_score score;
+	__u64 folded;		/* of nsyscalls, already added to pstats */
 	__u64 rl_last_ns;	/* last token refill */
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
-	struct sc_score score;
-	/* known slots of trans met lately, direct-mapped by the key's hash:
-	 * a task in a loop finds its transitions here and reads no table page
-	 * (docs/performance.md, "the transition cache").  trans never changes
-	 * while the maps live (a --pin adopter refuses other profiles), so an
-	 * entry stays true; the key in it names the profile too. */
-	__u64 tcache[SC_TCACHE_SLOTS];
+	__u64 pad;		/* puts tcache sets on 32-byte boundaries */
+	/* known slots of trans met lately, SC_TCACHE_WAYS to a set, newest
+	 * first: a task in a loop finds its transitions here and reads no table
+	 * page (docs/performance.md, "the transition cache").  trans never
+	 * changes while the maps live (a --pin adopter refuses other profiles),
+	 * so an entry stays true; the key in it names the profile too.  A set
+	 * is 32 bytes at a multiple of 32 in the slot: one cache line. */
+	__u64 tcache[SC_TCACHE_SETS][SC_TCACHE_WAYS];
 };
 
 /* the compiled transition table: slot index -> packed slot (syscfi.h) */
@@ -102,9 +107,13 @@ struct sc_hot {
 	__u32 pid;		/* the owner: task->pid ... */
 	__u64 start;		/* ... and task->start_time, unique together */
 	struct sc_task t;
-} __attribute__((aligned(512)));	/* a slot never straddles two pages */
+} __attribute__((aligned(1024)));	/* a slot never straddles two pages */
 
-_Static_assert(sizeof(struct sc_hot) == 512, "struct sc_hot: one 512-byte slot");
+_Static_assert(sizeof(struct sc_hot) == 1024, "struct sc_hot: one 1 KiB slot");
+_Static_assert(__builtin_offsetof(struct sc_hot, t.score.ring) <= 64,
+	       "the tag and what a step reads share the slot's first cache line");
+_Static_assert((__builtin_offsetof(struct sc_hot, t.tcache) & 31) == 0,
+	       "a transition cache set is in one cache line");
 
 /* mmapable: the slots start on a page boundary (a plain array's start
  * after the map's header, 312 bytes in) */
@@ -222,17 +231,35 @@ static __always_inline int table_check(struct sc_task *t, __u32 p, __u32 flags,
 				       __u32 x, __u16 *cost)
 {
 	__u64 slot, key = sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x);
-	__u32 c = sc_tcache_index(key), n;
+	__u64 *set = t->tcache[sc_tcache_set(key)];
+	__u64 hit = 0, c = 0, d, ne;
+	__u32 n = table_nslots, w;
 
-	slot = t->tcache[c];
-	if (sc_slot_key(slot) == key) {	/* only known slots are cached */
-		*cost = sc_slot_cost(slot);
+	/* no branch per way: which way holds a loop's transition changes
+	 * from step to step, and a branch on it is mispredicted that often
+	 * (docs/performance.md, "the transition cache").  A key is in a set
+	 * at most once; only known slots are cached; no key is 0. */
+	for (w = 0; w < SC_TCACHE_WAYS; w++) {
+		slot = set[w];
+		d = sc_slot_key(slot) ^ key;
+		d |= 0 - d;		/* top bit set iff the keys differ */
+		/* hide what d and ne are, or the compiler makes them branches */
+		asm volatile("" : "+r"(d));
+		ne = (__u64)((__s64)d >> 63);	/* all ones iff they differ */
+		asm volatile("" : "+r"(ne));
+		hit |= ~ne;
+		c |= sc_slot_cost(slot) & ~ne;
+	}
+	if (hit) {
+		*cost = (__u16)c;
 		return 1;
 	}
-	n = table_nslots;
 	slot = table_lookup(key, n);
 	if (slot & SC_SLOT_KNOWN) {
-		t->tcache[c] = slot;
+		/* first in, first out: the oldest way goes */
+		for (w = SC_TCACHE_WAYS - 1; w > 0; w--)
+			set[w] = set[w - 1];
+		set[0] = slot;
 		*cost = sc_slot_cost(slot);
 		return 1;
 	}
