@@ -207,8 +207,10 @@ __u64 learn_lost_programs = 0;	/* programs not learned: no id left */
 __u32 learn_next_id = 0;	/* last program id handed out */
 
 /* one slot of the open-addressed table, or 0; same probe as sc_table_lookup.
- * n is table_nslots, a parameter so the caller may read it from a copy
- * in hot memory (the task's storage) instead of .rodata */
+ * n is table_nslots, read once by the caller for its up to three probes.
+ * It must stay that constant: with a copy from the task's state instead,
+ * the verifier cannot bound the probe and the lazy program goes past its
+ * 1 M instruction limit (docs/performance.md, second and fourth passes) */
 static __always_inline __u64 table_lookup(__u64 key, __u32 n)
 {
 	__u32 i, idx = sc_home(key, n);
