@@ -189,8 +189,21 @@ int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
 	l->node.tid = tid;
 	l->bind = *bind;
 	l->call = call;
+	l->nframes = 0;
+	l->lost = 0;
+	memset(l->frames, 0, sizeof(l->frames));
 	map_put(&s->links, &l->node);
 	return 0;
+}
+
+/* a child forked inside a signal handler returns through it: it starts
+ * with its parent's open frames (sc_core_fork in bpf/sc_step.h) */
+static void inherit_frames(struct sc_core *child, uint8_t nframes,
+			   uint8_t lost, const struct sc_frame *frames)
+{
+	child->nframes = nframes;
+	child->lost = lost;
+	memcpy(child->frames, frames, sizeof(child->frames));
 }
 
 /* ---- tasks ---------------------------------------------------------------- */
@@ -211,8 +224,10 @@ static struct sc_seq_task *task_new(struct sc_seq *s, long tid,
 	if (l) {
 		t->linked = 1;
 		t->bind = l->bind;
-		if (t->bind.bound)
+		if (t->bind.bound) {
 			s->ops->start(s->ctx, t, l->call);
+			inherit_frames(&t->rs, l->nframes, l->lost, l->frames);
+		}
 		free(l);
 	}
 	return t;
@@ -278,7 +293,8 @@ static void task_free(struct sc_seq_task *t)
  * already rebound it; the replay only covers the old image.
  */
 static void link_late(struct sc_seq *s, struct sc_seq_task *child,
-		      const struct sc_seq_bind *bind, unsigned call)
+		      const struct sc_seq_bind *bind, unsigned call,
+		      const struct sc_core *parent)
 {
 	struct sc_seq_task *tmp = NULL, *run = child;
 	unsigned n = child->nbuf > SC_SEQ_BUF ? SC_SEQ_BUF : child->nbuf;
@@ -300,6 +316,8 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 			s->ops->unknown(s->ctx, run);
 		} else {
 			s->ops->start(s->ctx, run, call);
+			inherit_frames(&run->rs, parent->nframes, parent->lost,
+				       parent->frames);
 		}
 		for (unsigned i = first; child->buf && i < child->nbuf; i++) {
 			const struct sc_seq_ev *ev = &child->buf[i % SC_SEQ_BUF];
@@ -364,11 +382,15 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 			return;
 		}
 		if (child && !child->linked) {
-			link_late(s, child, &t->bind, (unsigned)nr);
+			link_late(s, child, &t->bind, (unsigned)nr, &t->rs);
 			if (child->dead)
 				task_remove(s, child);
-		} else if (!child) {
-			sc_seq_link(s, ret, &t->bind, (unsigned)nr);
+		} else if (!child && !sc_seq_link(s, ret, &t->bind, (unsigned)nr)) {
+			struct sc_link *l = (struct sc_link *)*map_slot(&s->links, ret);
+
+			l->nframes = t->rs.nframes;
+			l->lost = t->rs.lost;
+			memcpy(l->frames, t->rs.frames, sizeof(l->frames));
 		}
 	}
 }
