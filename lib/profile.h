@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syscfi.h"
+
 /* one transition (a, b) -> x and how often it was seen */
 struct sc_trans {
 	uint16_t a, b, x;	/* syscall numbers or SC_START / SC_UNKNOWN / SC_ANY */
@@ -44,6 +46,9 @@ int sc_profile_add(struct sc_profile *p, unsigned a, unsigned b, unsigned x,
 /* count of (a, b, x), 0 if unseen */
 uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 			  unsigned x);
+/* set[nr] = 1 for every syscall p may make (its seccomp allow list); adds
+ * to set, never clears it */
+void sc_profile_syscalls(const struct sc_profile *p, uint8_t set[SC_NR_MAX]);
 /* transitions sorted by (name of a, name of b, name of x); caller frees */
 struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n);
 /* merge src's counts and stats into dst (same comm/arch/depth) */
