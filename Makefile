@@ -32,7 +32,7 @@ LDLIBS_BPF := -lbpf -lelf -lz
 
 LIB_SRCS       := $(wildcard lib/*.c)
 EXTRACTOR_SRCS := $(wildcard extractor/*.c)
-LOADER_SRCS    := $(wildcard loader/*.c)
+LOADER_SRCS    := $(filter-out loader/syscfi-run.c,$(wildcard loader/*.c))
 BPF_SRCS       := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS      := $(wildcard tests/unit/*.c)
 
@@ -46,7 +46,7 @@ LIBSYSCFI      := $(OUT)/libsyscfi.a
 DEPS_STAMP     := $(OUT)/.deps-ok
 
 .PHONY: all deps extract test unit install clean demo bench fuzz-smoke examples
-all: extractor/extractor loader/loader
+all: extractor/extractor loader/loader loader/syscfi-run
 
 # make deps: install what building and testing need (Debian); every target
 # that needs them depends on the stamp, so a fresh machine needs no extra step
@@ -103,6 +103,11 @@ loader/loader: $(LOADER_OBJS) $(LIBSYSCFI)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_BPF) $(LDLIBS_LIB) -o $@
 
+# the seccomp launcher: libseccomp, no BPF (lib/seccomp-set.h)
+loader/syscfi-run: $(OUT)/loader/syscfi-run.o $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lseccomp $(LDLIBS_LIB) -o $@
+
 $(OUT)/tests/%: tests/unit/%.c $(LIBSYSCFI) $(OUT)/syscall_names.h $(OUT)/sc_nr.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -123,9 +128,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 extractor/extractor $(DESTDIR)$(PREFIX)/bin/syscfi-extractor
 	install -m 0755 loader/loader $(DESTDIR)$(PREFIX)/bin/syscfi-loader
+	install -m 0755 loader/syscfi-run $(DESTDIR)$(PREFIX)/bin/syscfi-run
 
 clean:
-	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader
+	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader loader/syscfi-run
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 

@@ -76,6 +76,14 @@ struct sc_verdict {
 #define SC_SKIP_REISSUE		2	/* the re-issue of an interrupted call */
 #define SC_SKIP_SIGRETURN	3	/* rt_sigreturn closed a frame */
 
+/* learning: is v->x a call to count in the transparent set?  Every call
+ * that moved nothing is; the learner keeps only the set's members (so
+ * rt_sigreturn and restart_syscall are counted whichever rule took them) */
+SC_INLINE int sc_learn_transparent(const struct sc_verdict *v)
+{
+	return v->skipped != 0;
+}
+
 #endif /* SC_STEP_H */
 
 /* ---- the table ------------------------------------------------------- */
@@ -282,8 +290,8 @@ SC_INLINE int sc_sigreturn(struct sc_core *c)
 /*
  * One syscall nr of a thread bound to c->profile (compat: made through the
  * ia32/x32 entry).  learn: nothing is checked or scored; v->learn says
- * that (a, b) -> x is to be counted, v->skipped == SC_SKIP_TRANSPARENT
- * that x is a transparent syscall to count.  Returns v->kind.
+ * that (a, b) -> x is to be counted, sc_learn_transparent(v) that x is a
+ * call of the transparent set to count.  Returns v->kind.
  */
 SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 			int compat, int learn, struct sc_verdict *v)

@@ -679,7 +679,7 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 	if (learn) {
 		if (v.learn)
 			learn_count(p, v.a, v.b, v.x);
-		else if (v.skipped == SC_SKIP_TRANSPARENT)
+		else if (sc_learn_transparent(&v))
 			learn_count(p, SC_TRANSPARENT_KEY, SC_TRANSPARENT_KEY, v.x);
 		return 0;
 	}

@@ -18,6 +18,7 @@
 #include "profile.h"
 #include "replay.h"
 #include "score.h"
+#include "seccomp-set.h"
 #include "sequence.h"
 #include "strace.h"
 #include "syscalls.h"
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 "       extractor --validate [-o DIR] [--target-fpr F | --margin BITS] TRACE...\n"
 "       extractor --check DIR [--json] TRACE...\n"
 "       extractor --score DIR TRACE...\n"
+"       extractor --seccomp [--kill] [-o FILE] PROFILE...\n"
 "\n"
 "Build per-program syscall profiles (DIR/<comm>.json) from strace logs, or\n"
 "replay traces against them with the kernel's own table and step.\n"
@@ -90,6 +92,10 @@ static void usage(FILE *f)
 "      --target-fpr F   or the level only a fraction F of the validation\n"
 "                       windows exceed, plus --margin (default 0 here)\n"
 "      --margin BITS\n"
+"  -S, --seccomp        write an OCI/Docker seccomp profile (to -o FILE, or\n"
+"                       stdout) allowing the union of the profiles' syscalls;\n"
+"                       any other fails with EPERM before it runs\n"
+"  -K, --kill           --seccomp: kill the process instead\n"
 "  -f, --format FMT     strace (default) | numbers | pid-numbers\n"
 "      --comm NAME      profile name of numeric traces\n"
 "  -a, --arch ARCH      x86_64 (default) | i386\n"
@@ -105,7 +111,8 @@ static void usage(FILE *f)
 "  strace -ff -o run/app.syscall ./app && extractor run/app.syscall.*\n"
 "  extractor --check res second-run.syscall\n"
 "  extractor --validate -o res validation/*.syscall\n"
-"  extractor --score res --format numbers --comm app trace.nr\n");
+"  extractor --score res --format numbers --comm app trace.nr\n"
+"  extractor --seccomp -o app-seccomp.json res/app.json res/helper.json\n");
 }
 
 static void line_error(struct ctx *c, const char *file, unsigned long line,
@@ -224,7 +231,7 @@ static void b_syscall(void *ctx, struct sc_seq_task *t, long nr,
 	sc_task_learn(&t->rs, nr, &v);
 	if (v.learn && sc_profile_add(p, v.a, v.b, v.x, 1))
 		die_oom();
-	if (v.skipped == SC_SKIP_TRANSPARENT)
+	if (sc_learn_transparent(&v))
 		sc_profile_add_transparent(p, v.x, 1);
 }
 
@@ -937,6 +944,8 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "score", required_argument, NULL, 's' },
 		{ "validate", no_argument, NULL, 'V' },
+		{ "seccomp", no_argument, NULL, 'S' },
+		{ "kill", no_argument, NULL, 'K' },
 		{ "target-fpr", required_argument, NULL, 'F' },
 		{ "margin", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'f' },
@@ -948,10 +957,11 @@ int main(int argc, char **argv)
 	};
 	struct ctx c;
 	const char *outdir = "res", *profdir = NULL, *transparent = "default";
+	const char *ofile = NULL;
 	struct trace *tv;
 	size_t ntr;
 	char err[512];
-	int opt, rc = 0, nmodes = 0;
+	int opt, rc = 0, nmodes = 0, seccomp = 0, kill = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.mode = M_BUILD;
@@ -959,12 +969,12 @@ int main(int argc, char **argv)
 	c.arch = SC_ARCH_X86_64;
 	c.target_fpr = -1;
 	c.margin = -1;		/* unset: depends on the mode, see write_validated */
-	while ((opt = getopt_long(argc, argv, "o:d:T:c:js:Vf:a:qh", longopts,
+	while ((opt = getopt_long(argc, argv, "o:d:T:c:js:VSKf:a:qh", longopts,
 				  NULL)) != -1) {
 		double v;
 
 		switch (opt) {
-		case 'o': outdir = optarg; break;
+		case 'o': outdir = ofile = optarg; break;
 		case 'T': transparent = optarg; break;
 		case 'd':
 			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
@@ -976,6 +986,8 @@ int main(int argc, char **argv)
 		case 'c': c.mode = M_CHECK; profdir = optarg; nmodes++; break;
 		case 's': c.mode = M_SCORE; profdir = optarg; nmodes++; break;
 		case 'V': c.mode = M_VALIDATE; nmodes++; break;
+		case 'S': seccomp = 1; nmodes++; break;
+		case 'K': kill = 1; break;
 		case 'j': c.json = 1; break;
 		case 'F':
 			if (parse_double(optarg, 0, 1, &v)) {
@@ -1024,13 +1036,20 @@ int main(int argc, char **argv)
 		}
 	}
 	if (nmodes > 1) {
-		fprintf(stderr, "extractor: --check, --score and --validate "
-			"exclude each other\n");
+		fprintf(stderr, "extractor: --check, --score, --validate and "
+			"--seccomp exclude each other\n");
 		return 2;
 	}
-	if (optind >= argc) {
+	if (optind >= argc || (kill && !seccomp)) {
 		usage(stderr);
 		return 2;
+	}
+	if (seccomp) {
+		rc = sc_seccomp_oci_file(argv + optind, argc - optind, kill,
+					 ofile, err, sizeof(err)) ? 2 : 0;
+		if (err[0])
+			fprintf(stderr, "extractor: %s\n", err);
+		return rc;
 	}
 	if (c.format != F_STRACE && !c.comm) {
 		fprintf(stderr, "extractor: numeric traces need --comm NAME\n");

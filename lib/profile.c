@@ -255,6 +255,33 @@ uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 	return t ? t->count : 0;
 }
 
+/*
+ * Every syscall of a transition: each x, each real a and b (START, UNKNOWN
+ * and the depth-1 wildcard are not syscalls), so the start calls
+ * ((START, execve), (START, clone), ...) too, and the members of the
+ * transparent set it made, which are in no transition.
+ */
+void sc_profile_syscalls(const struct sc_profile *p, uint8_t set[SC_NR_MAX])
+{
+	for (size_t i = 0; i < p->nslots; i++) {
+		const struct sc_trans *t = &p->slots[i];
+
+		if (t->a == EMPTY_A)
+			continue;
+		if (t->a < SC_NR_MAX)
+			set[t->a] = 1;
+		if (t->b < SC_NR_MAX)
+			set[t->b] = 1;
+		if (t->x < SC_NR_MAX)
+			set[t->x] = 1;
+	}
+	/* the transparent calls it made are in its set, outside any state */
+	if (p->tcount)
+		for (unsigned x = 0; x < SC_NR_MAX; x++)
+			if (p->tcount[x])
+				set[x] = 1;
+}
+
 /* ---- sorting by names ----------------------------------------------------- */
 
 static const char *sym_name(int arch, unsigned nr)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include "syscfi.h"
 
+#include "syscfi.h"
+
 /* one transition (a, b) -> x and how often it was seen */
 struct sc_trans {
 	uint16_t a, b, x;	/* syscall numbers or SC_START / SC_UNKNOWN / SC_ANY */
@@ -68,6 +70,9 @@ void sc_profile_transparent_seen(const struct sc_profile *p,
 /* count of (a, b, x), 0 if unseen */
 uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 			  unsigned x);
+/* set[nr] = 1 for every syscall p may make (its seccomp allow list); adds
+ * to set, never clears it */
+void sc_profile_syscalls(const struct sc_profile *p, uint8_t set[SC_NR_MAX]);
 /* transitions sorted by (name of a, name of b, name of x); caller frees */
 struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n);
 /* merge src's counts and stats into dst (same comm/arch/depth) */

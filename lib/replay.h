@@ -40,7 +40,7 @@ void sc_task_signal(struct sc_core *st, int handler, long restart_nr);
  * SC_PF_* (SC_PF_V2: transparent set and signal frames apply), transp
  * its transparent set (SC_NR_MAX / 64 words, NULL: none).  sc_task_learn
  * steps nr and says in v what to count: v->learn for (v->a, v->b) ->
- * v->x, v->skipped == SC_SKIP_TRANSPARENT for a transparent call v->x.
+ * v->x, sc_learn_transparent(v) for a call v->x of the transparent set.
  */
 void sc_learn_start(struct sc_core *st, unsigned start_call, uint32_t flags,
 		    const uint64_t *transp);
