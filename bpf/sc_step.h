@@ -21,9 +21,6 @@
 #include "sc_nr.h"
 
 
-/* sentinel of a signal handler's start state (SIGNAL, SIGNAL) */
-#define SC_SIGNAL	514
-
 /* sc_core.flags beyond the profile's SC_PF_*: settings copied (no
  * settings, no check: a profile id the table does not know) */
 #define SC_TF_INFO	(1u << 31)

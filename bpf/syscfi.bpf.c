@@ -64,7 +64,8 @@ struct sc_task {
 	__u64 rl_last_ns;	/* last token refill */
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
-	__u64 pad;		/* puts tcache sets on 32-byte boundaries */
+	__u32 max_sum;		/* highest full-window score sum, for pstats */
+	__u32 pad;		/* puts tcache sets on 32-byte boundaries */
 	/* known slots of trans met lately, SC_TCACHE_WAYS to a set, newest
 	 * first: a task in a loop finds its transitions here and reads no
 	 * table page.  trans never changes while the maps live (a --pin
@@ -364,8 +365,11 @@ static __always_inline void task_fold(struct sc_task *t)
 	if (!t->c.profile || learn_mode || n == t->folded)
 		return;
 	st = stats_of(t->c.profile);
-	if (st)
+	if (st) {
 		st->syscalls += n - t->folded;
+		if (t->max_sum > st->max_sum)
+			st->max_sum = t->max_sum;
+	}
 	t->folded = n;
 }
 
@@ -683,6 +687,9 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 			learn_count(p, SC_TRANSPARENT_KEY, SC_TRANSPARENT_KEY, v.x);
 		return 0;
 	}
+	if (v.checked && t->c.score.fill >= t->c.window &&
+	    t->c.score.sum > t->max_sum)
+		t->max_sum = t->c.score.sum;
 	/* events carry the score with this syscall's cost in it, as the replay */
 	if (v.kind)
 		violation(t, v.kind, regs, nr, &v);
@@ -738,6 +745,7 @@ static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
 	task_fold(t);	/* the syscalls under the previous binding */
 	sc_core_start(&t->c, p, call);
 	t->folded = 0;
+	t->max_sum = 0;
 	task_settings(t, p);
 	st = stats_of(p);
 	if (st)
@@ -877,6 +885,7 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	task_fold(ct);
 	sc_core_fork(&ct->c, &pt->c, pt->c.b);
 	ct->folded = 0;
+	ct->max_sum = 0;
 	st = stats_of(ct->c.profile);
 	if (st)
 		st->tasks++;

@@ -23,6 +23,7 @@
 #define SC_NR_MAX	512		/* native syscalls are 0..511 */
 #define SC_START	512		/* sentinel: start of a task */
 #define SC_UNKNOWN	513		/* sentinel: start not observed */
+#define SC_SIGNAL	514		/* sentinel: a signal handler's start */
 #define SC_ANY		1023		/* wildcard in back-off keys */
 #define SC_SYM_BITS	10		/* a, b, x each fit in 10 bits */
 #define SC_SYM_MASK	((1u << SC_SYM_BITS) - 1)
@@ -183,6 +184,8 @@ struct sc_profile_stats {
 	__u64 violations;
 	__u64 kills;
 	__u64 dropped;		/* events not sent: rate limit or ring full */
+	__u64 max_sum;		/* highest full-window score sum of a task
+				 * (folded like syscalls; loader --calibrate) */
 };
 
 /* key of the exe binding map: the executable's device and inode */

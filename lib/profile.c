@@ -739,10 +739,10 @@ static int load_row(struct sc_profile *p, json_t *row, size_t i,
 			     i + 1);
 			return -1;
 		}
-		if (nr == SC_START && k == nnames - 1) {
+		if (nr >= SC_NR_MAX && k == nnames - 1) {
 			perr(err, errlen, file, at,
-			     "transition %zu: START cannot be the syscall made",
-			     i + 1);
+			     "transition %zu: %s cannot be the syscall made",
+			     i + 1, nr == SC_START ? "START" : "SIGNAL");
 			return -1;
 		}
 		dstsym[k] = (unsigned)nr;
@@ -1090,7 +1090,7 @@ static int fast_rows(struct sc_profile *p, const char *q, const char *e)
 				return -1;
 			nr = sc_syscall_nr_n(p->arch, name, (unsigned)(q - name));
 			if (nr < 0 || nr == SC_UNKNOWN ||
-			    (nr == SC_START && k == nnames - 1))
+			    (nr >= SC_NR_MAX && k == nnames - 1))
 				return -1;
 			dst[k] = (unsigned)nr;
 			q = skip_ws(q + 1, e);

@@ -12,7 +12,7 @@
 
 /* one transition (a, b) -> x and how often it was seen */
 struct sc_trans {
-	uint16_t a, b, x;	/* syscall numbers or SC_START / SC_UNKNOWN / SC_ANY */
+	uint16_t a, b, x;	/* syscall numbers or SC_START / SC_SIGNAL / SC_ANY */
 	uint64_t count;
 };
 

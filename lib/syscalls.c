@@ -140,6 +140,8 @@ int sc_syscall_nr_n(int arch, const char *name, unsigned len)
 		return SC_START;
 	if (len == 7 && !memcmp(name, "UNKNOWN", 7))
 		return SC_UNKNOWN;
+	if (len == 6 && !memcmp(name, "SIGNAL", 6))
+		return SC_SIGNAL;
 	h = name_hash(name, len) & (HASH_SIZE - 1);
 	while (an->slot[h]) {
 		int nr = an->slot[h] - 1;
@@ -169,6 +171,8 @@ const char *sc_syscall_name(int arch, int nr)
 		return "START";
 	if (nr == SC_UNKNOWN)
 		return "UNKNOWN";
+	if (nr == SC_SIGNAL)
+		return "SIGNAL";
 	if (nr < 0 || nr >= SC_NR_MAX)
 		return NULL;
 	return an->name[nr];

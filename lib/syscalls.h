@@ -12,7 +12,8 @@ const char *sc_arch_name(int arch);
 
 /*
  * Number of a syscall name for arch, or -1.  Accepts the sentinel names
- * "START" and "UNKNOWN" (returning SC_START / SC_UNKNOWN) and strace's
+ * "START", "UNKNOWN" and "SIGNAL" (returning SC_START / SC_UNKNOWN /
+ * SC_SIGNAL) and strace's
  * "syscall_0x1b6" form for numbers the headers do not name.
  */
 int sc_syscall_nr(int arch, const char *name);

@@ -291,6 +291,66 @@ static void print_summary(struct syscfi_bpf *skel,
 	free(per);
 }
 
+/*
+ * --calibrate: each profile's threshold becomes the highest full-window
+ * score any of its tasks reached, plus margin bits; the files are
+ * rewritten all or none.  A profile no task filled a window of is left
+ * as it was (said on stderr).
+ */
+static int write_calibrated(struct syscfi_bpf *skel, struct sc_profile_set *set,
+			    const struct sc_table *table, double margin)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.pstats);
+	struct sc_profile_stats *per;
+	struct sc_profile **out;
+	char **paths, err[512];
+	size_t n = 0;
+	int c, rc = 0;
+
+	if (ncpu <= 0)
+		return -1;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	out = calloc(set->n, sizeof(*out));
+	paths = calloc(set->n, sizeof(*paths));
+	if (!per || !out || !paths) {
+		fprintf(stderr, "loader: out of memory\n");
+		rc = -1;
+		goto done;
+	}
+	for (uint32_t id = 1; id <= set->n; id++) {
+		struct sc_profile *p = set->v[id - 1];
+		uint64_t max = 0;
+		double bits;
+
+		if (bpf_map_lookup_elem(fd, &id, per))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			if (per[c].max_sum > max)
+				max = per[c].max_sum;
+		if (!max || !p->path) {
+			fprintf(stderr, "calibrate: %s: no full window seen, threshold "
+				"unchanged\n", p->comm);
+			continue;
+		}
+		bits = (double)max / table->info[id].window / SC_COST_ONE + margin;
+		fprintf(stderr, "calibrate: %s: highest window %.3f bits/syscall, "
+			"threshold %.3f\n", p->comm, bits - margin, bits);
+		p->has_threshold = true;
+		p->threshold = bits;
+		out[n] = p;
+		paths[n++] = p->path;
+	}
+	if (n && sc_profile_save_all(out, paths, n, err, sizeof(err))) {
+		fprintf(stderr, "loader: %s\n", err);
+		rc = -1;
+	}
+done:
+	free(per);
+	free(out);
+	free(paths);
+	return rc;
+}
+
 double now_s(void)
 {
 	struct timespec ts;
@@ -522,6 +582,8 @@ reload:
 		fprintf(stderr, "loader: syscalls of live tasks left out of the summary: %s\n",
 			strerror(-e));
 	print_summary(skel, &set, table.nprofiles);
+	if (opts->calibrate && write_calibrated(skel, &set, &table, opts->margin))
+		rc = EXIT_USAGE;
 	if (opts->pin_dir)
 		fprintf(stderr, "pinned: enforcement continues (loader --unpin=%s stops it)\n",
 			pin.dir);

@@ -27,6 +27,8 @@ struct loader_opts {
 	bool json;		/* events as JSON lines */
 	bool existing;		/* bind tasks that predate the loader */
 	bool no_hot;		/* --no-hot-slots: state in task storage only */
+	bool calibrate;		/* --calibrate: write thresholds at the end */
+	double margin;		/* --calibrate: bits added to the highest score */
 	int verbose;		/* libbpf's messages */
 	double threshold;	/* bits per syscall, < 0: from the profiles */
 	double duration;	/* seconds, <= 0: until a signal */

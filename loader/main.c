@@ -13,7 +13,8 @@
 #include "syscalls.h"
 
 /* long options without a short one */
-enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_NO_HOT, OPT_POLICY, OPT_TRANSPARENT };
+enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_NO_HOT, OPT_POLICY, OPT_TRANSPARENT,
+       OPT_CALIBRATE, OPT_MARGIN };
 
 static void usage(FILE *f)
 {
@@ -34,6 +35,9 @@ static void usage(FILE *f)
 "  -d, --duration SEC    stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
 "  -e, --existing        also bind tasks already running, by comm (state UNKNOWN)\n"
 "  -r, --rate N          events per second per task (default 10, burst 2N; 0: no limit)\n"
+"      --calibrate       monitor, and at the end set each profile's threshold\n"
+"                        in its file: the highest window score its tasks\n"
+"                        reached, plus --margin BITS (default 0.5)\n"
 "      --pin[=DIR]       pin programs and maps in DIR (default " SC_PIN_DEFAULT "):\n"
 "                        enforcement survives the loader; a loader started again\n"
 "                        with --pin and the same profiles and options adopts it\n"
@@ -64,6 +68,7 @@ static void usage(FILE *f)
 "EXAMPLES\n"
 "  sudo loader/loader res/                      # monitor every profile in res/\n"
 "  sudo loader/loader --kill --json res/app.json\n"
+"  sudo loader/loader --calibrate --duration 600 profiles/  # during normal load\n"
 "  sudo loader/loader --kill --policy graded --json profiles/   # services\n"
 "  sudo loader/loader --threshold 6.5 --duration 60 res/\n"
 "  sudo loader/loader --pin --kill res/         # restart it the same way to adopt\n"
@@ -155,9 +160,11 @@ int main(int argc, char **argv)
 		{ "no-hot-slots", no_argument, NULL, OPT_NO_HOT },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "transparent", required_argument, NULL, OPT_TRANSPARENT },
+		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
+		{ "margin", required_argument, NULL, OPT_MARGIN },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct loader_opts o = { .threshold = -1, .rate = 10, .out_dir = "res",
+	struct loader_opts o = { .threshold = -1, .margin = 0.5, .rate = 10, .out_dir = "res",
 				 .interval = 10, .max_transitions = 65536,
 				 .max_programs = 1024 };
 	const char *unpin = NULL;
@@ -172,6 +179,11 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'e': o.existing = true; break;
 		case OPT_NO_HOT: o.no_hot = true; break;
+		case OPT_CALIBRATE: o.calibrate = true; break;
+		case OPT_MARGIN:
+			if (parse_double("--margin", optarg, 0, 64, &o.margin))
+				return EXIT_USAGE;
+			break;
 		case OPT_POLICY:
 			if (!strcmp(optarg, "strict")) {
 				o.policy = SC_POLICY_STRICT;
@@ -257,6 +269,10 @@ int main(int argc, char **argv)
 	}
 	if (learn || targets)
 		return learn_main(&o, learn, targets, argc - optind);
+	if (o.calibrate && (o.kill || o.pin_dir || o.threshold >= 0)) {
+		fprintf(stderr, "loader: --calibrate monitors: no --kill, --pin or --threshold\n");
+		return EXIT_USAGE;
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "loader: no profiles given (try -h)\n");
 		return EXIT_USAGE;

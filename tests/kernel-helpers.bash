@@ -8,6 +8,7 @@ op_calls() {
 	p) echo getpid ;; u) echo getuid ;; g) echo getppid ;;
 	o) echo openat close ;; n) echo prctl ;; x) echo execve ;;
 	s|S) echo nanosleep ;; f) echo fork ;; c) echo socket connect close ;;
+	A) echo rt_sigaction ;; K) echo getpid kill ;; R) echo rt_sigreturn ;;
 	esac
 }
 

@@ -9,11 +9,24 @@
  *   S nanosleep 3 s   i int 0x80 getpid   X x32-numbered getpid   Z syscall 1000
  *   L syscall 1000, a million times
  *   c socket(AF_INET, SOCK_STREAM) + connect(127.0.0.1:9) + close
+ *   A rt_sigaction(SIGALRM): a handler that calls getuid, then returns
+ *     through rt_sigreturn   K getpid + kill(pid, SIGALRM): the handler
+ *     runs on the way back from kill   R rt_sigreturn with no signal frame
  * then exit_group(0).
  */
 typedef unsigned long u64;
 
 #include "sys6.h"
+
+/* SIGALRM's handler; the kernel returns from it into sc_restorer */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	sys6(102, 0, 0, 0, 0);
+}
+
+void sc_restorer(void);
+__asm__(".globl sc_restorer\nsc_restorer:\n\tmov $15, %eax\n\tsyscall\n");
 
 static void nap(long sec, long nsec)
 {
@@ -71,6 +84,19 @@ __attribute__((used)) void scprog_main(long *sp)
 			sys6(3, fd, 0, 0, 0);
 			break;
 		}
+		case 'A': {
+			/* the kernel's struct sigaction: handler, flags,
+			 * restorer, mask; SA_RESTORER is 0x04000000 */
+			void *sa[4] = { (void *)on_alarm, (void *)0x04000000,
+					(void *)sc_restorer, 0 };
+
+			sys6(13, 14, (long)sa, 0, 8);
+			break;
+		}
+		case 'K':
+			sys6(62, sys6(39, 0, 0, 0, 0), 14, 0, 0);
+			break;
+		case 'R': sys6(15, 0, 0, 0, 0); break;
 		case 'L':
 			for (long i = 0; i < 1000000; i++)
 				sys6(1000, 0, 0, 0, 0);
