@@ -147,38 +147,49 @@ static int default_ignored(int sig)
 	       sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
 }
 
-/* signal sig shown for t: what the untraced kernel does with it */
-static void deliver(struct sc_seq *s, struct sc_seq_task *t, int sig,
-		    long restart_nr)
+/* what the untraced kernel does with signal sig under table h: *delivered
+ * and *handler; the disposition is returned */
+static int verdict(const struct sc_sighand *h, int sig, int *delivered,
+		   int *handler)
 {
-	struct sc_sighand *h = t->sighand;
 	int act = h && sig >= 1 && sig <= SC_SIG_MAX ? h->act[sig] :
 		  SC_ACT_UNKNOWN;
-	int delivered, handler;
 
 	if (sig == SIG_KILL || sig == SIG_STOP)
 		act = SC_ACT_DFL;	/* cannot be caught nor ignored */
 	switch (act & SC_ACT_KIND) {
 	case SC_ACT_HANDLER:
-		delivered = handler = 1;
-		if (act & SC_ACT_RESETHAND)
-			h->act[sig] = SC_ACT_DFL;
+		*delivered = *handler = 1;
 		break;
 	case SC_ACT_IGN:
-		delivered = handler = 0;
+		*delivered = *handler = 0;
 		break;
 	case SC_ACT_UNKNOWN:
-		delivered = 1;
-		handler = !default_ignored(sig);
+		*delivered = 1;
+		*handler = !default_ignored(sig);
 		break;
 	default:	/* SIG_DFL, or SC_ACT_NOHANDLER taken as SIG_DFL */
-		delivered = !default_ignored(sig);
-		handler = 0;
+		*delivered = !default_ignored(sig);
+		*handler = 0;
 		break;
 	}
+	return act;
+}
+
+/* signal sig shown for t: what the untraced kernel does with it; returns
+ * whether a handler runs */
+static int deliver(struct sc_seq *s, struct sc_seq_task *t, int sig,
+		   long restart_nr)
+{
+	int delivered, handler;
+	int act = verdict(t->sighand, sig, &delivered, &handler);
+
+	if (handler && (act & SC_ACT_RESETHAND))
+		t->sighand->act[sig] = SC_ACT_DFL;
 	if (t->bind.bound && s->ops->signal)
 		s->ops->signal(s->ctx, t, sig, delivered, handler,
 			       restart_nr);
+	return handler;
 }
 
 /* ---- the two hash tables (tasks, links): chained, doubled at load 1 ----- */
@@ -692,15 +703,23 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 	s->last = t;
 	switch (l->type) {
 	case SC_LINE_SIGNAL: {
-		/* the call just before, if this signal interrupted it; a
-		 * second signal interrupts nothing more */
+		/* the call just before, if this signal interrupted it.  A
+		 * handler's frame sets the registers the next signal sees
+		 * (ax 0: no call); a signal without one leaves them, as the
+		 * kernel's get_signal() takes the next in the same loop (and
+		 * the untraced kernel never saw an undelivered one) */
 		long restart_nr = t->intr_nr;
+		int delivered, handler;
 
-		t->intr_nr = -1;
-		if (!t->linked && !t->frozen)
+		if (!t->linked && !t->frozen) {
+			/* told at the link; the table there may differ */
 			buffer(t, SC_SEQ_EV_SIGNAL, restart_nr, line, l->sig, 0);
-		else
-			deliver(s, t, l->sig, restart_nr);
+			verdict(t->sighand, l->sig, &delivered, &handler);
+		} else {
+			handler = deliver(s, t, l->sig, restart_nr);
+		}
+		if (handler)
+			t->intr_nr = -1;
 		break;
 	}
 	case SC_LINE_SYSCALL: {

@@ -82,8 +82,8 @@ struct sc_seq_task {
 	int pend_sig, pend_act, pend_cflags;	/* sigaction, clone arguments */
 	/* signals */
 	struct sc_sighand *sighand;	/* NULL: all unknown (not allocated) */
-	long intr_nr;			/* the previous line was this call,
-					 * interrupted (-1: it was not) */
+	long intr_nr;			/* the last call, interrupted, and no
+					 * handler ran since (-1: none) */
 	/* creation not seen yet: ring of the latest events */
 	int linked;		/* creation seen, or never expected */
 	int frozen;		/* exec'd while unlinked: buffer complete */

@@ -136,7 +136,17 @@ static const struct {
 	  "10 --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER} ---\n"
 	  "10 --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER} ---\n",
 	  "10 10 1 1 epoll_wait\n10 10 1 1 -",
-	  "= -1 EINTR; a second signal interrupts nothing more" },
+	  "= -1 EINTR; after a handler's frame, the next signal interrupted nothing" },
+	{ EXEC("10")
+	  HANDLER("10", "SIGALRM", "")
+	  "10 read(3, 0x7ffd, 1) " RESTARTSYS "\n"
+	  "10 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---\n"
+	  "10 --- SIGSTOP {si_signo=SIGSTOP, si_code=SI_USER} ---\n"
+	  "10 --- stopped by SIGSTOP ---\n"
+	  "10 --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---\n"
+	  "10 --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---\n",
+	  "10 17 0 0 read\n10 19 1 0 read\n10 14 1 1 read\n10 14 1 1 -",
+	  "signals without a handler leave the interrupted call to the next one" },
 	{ EXEC("10")
 	  HANDLER("10", "SIGUSR1", "")
 	  "10 read(3, 0x7ffd, 1) " RESTARTSYS "\n"
