@@ -375,33 +375,38 @@ static int want_ret(const char *n, unsigned len)
 	return 0;
 }
 
-/* does the flag list at p ("A|B|C", ended by any other byte) name flag */
-static int has_flag(const char *p, const char *e, const char *flag)
+/* which of flags[0..n) the flag list at p ("A|B|C", ended by any other
+ * byte) names: bit i for flags[i], in one pass */
+static unsigned flag_bits(const char *p, const char *e,
+			  const char *const *flags, unsigned n)
 {
-	size_t n = strlen(flag);
+	unsigned bits = 0;
 
 	while (p < e) {
 		const char *q = p;
 
 		while (q < e && is_name_char(*q))
 			q++;
-		if ((size_t)(q - p) == n && !memcmp(p, flag, n))
-			return 1;
+		for (unsigned i = 0; i < n; i++)
+			if (flags[i][0] == p[0] && strlen(flags[i]) == (size_t)(q - p) &&
+			    !memcmp(p, flags[i], (size_t)(q - p)))
+				bits |= 1u << i;
 		if (q >= e || *q != '|')
-			return 0;
+			break;
 		p = q + 1;
 	}
-	return 0;
+	return bits;
 }
 
 /* a sigaction flags field (names or a number) at p: SA_RESETHAND in it */
 static int resethand(const char *p, const char *e)
 {
+	static const char *const names[] = { "SA_RESETHAND", "SA_ONESHOT" };
 	long v;
 
 	if (p < e && is_digit(*p))
 		return parse_long(p, e, &v) && (v & 0x80000000L);
-	return has_flag(p, e, "SA_RESETHAND") || has_flag(p, e, "SA_ONESHOT");
+	return flag_bits(p, e, names, 2) != 0;
 }
 
 /* a handler value at p: SIG_DFL, SIG_IGN, or an address (-X raw: 0, 1);
@@ -486,7 +491,11 @@ static void sigaction_args(const char *p, const char *e, int is_signal,
 /* the flags= argument of a clone/clone3 line, p after the '(' */
 static void clone_flags(const char *p, const char *e, struct sc_line *out)
 {
+	static const char *const names[] = {
+		"CLONE_SIGHAND", "CLONE_THREAD", "CLONE_CLEAR_SIGHAND",
+	};
 	const char *q = memmem(p, (size_t)(e - p), "flags=", 6);
+	unsigned bits;
 	long v;
 
 	if (!q)
@@ -502,11 +511,9 @@ static void clone_flags(const char *p, const char *e, struct sc_line *out)
 			      (v & 0x100000000L ? SC_CLONE_CLEAR_SIGHAND : 0);
 		return;
 	}
-	out->cflags = SC_CLONE_KNOWN |
-		      (has_flag(q, e, "CLONE_SIGHAND") ||
-		       has_flag(q, e, "CLONE_THREAD") ? SC_CLONE_SIGHAND : 0) |
-		      (has_flag(q, e, "CLONE_CLEAR_SIGHAND") ?
-		       SC_CLONE_CLEAR_SIGHAND : 0);
+	bits = flag_bits(q, e, names, 3);
+	out->cflags = SC_CLONE_KNOWN | (bits & 3 ? SC_CLONE_SIGHAND : 0) |
+		      (bits & 4 ? SC_CLONE_CLEAR_SIGHAND : 0);
 }
 
 /* the arguments the sequencer reads: of sigaction and clone lines */
