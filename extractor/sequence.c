@@ -397,7 +397,7 @@ static int is_exec(const struct sc_seq *s, long nr)
  * buffer one event of an unlinked task (the ring keeps the latest).  The
  * buffer grows 4, 8, ... SC_SEQ_BUF as nbuf reaches each size: most
  * unlinked tids make a few calls, and a trace of many of them (strace -p
- * of a busy server) would otherwise cost 8 KiB a tid.
+ * of a busy server) would otherwise cost 12 KiB a tid.
  */
 static void buffer(struct sc_seq_task *t, int kind, long nr,
 		   unsigned long line, int sig, int act)
