@@ -32,7 +32,7 @@ LDLIBS_BPF := -lbpf -lelf -lz
 
 LIB_SRCS       := $(wildcard lib/*.c)
 EXTRACTOR_SRCS := $(wildcard extractor/*.c)
-LOADER_SRCS    := $(wildcard loader/*.c)
+LOADER_SRCS    := $(filter-out loader/syscfi-run.c,$(wildcard loader/*.c))
 BPF_SRCS       := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS      := $(wildcard tests/unit/*.c)
 
@@ -46,7 +46,7 @@ LIBSYSCFI      := $(OUT)/libsyscfi.a
 DEPS_STAMP     := $(OUT)/.deps-ok
 
 .PHONY: all deps extract test unit install clean demo bench fuzz-smoke examples
-all: extractor/extractor loader/loader
+all: extractor/extractor loader/loader loader/syscfi-run
 
 # make deps: install what building and testing need (Debian); every target
 # that needs them depends on the stamp, so a fresh machine needs no extra step
@@ -63,12 +63,17 @@ $(OUT)/syscall_names.h: scripts/gen-syscalls | $(DEPS_STAMP)
 	$(call msg,GEN,$@)
 	$(Q)CC="$(CC)" scripts/gen-syscalls > $@
 
+$(OUT)/sc_nr.h: scripts/gen-syscalls | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(OUT)
+	$(Q)CC="$(CC)" scripts/gen-syscalls --nr > $@
+
 $(VMLINUX_H): | $(DEPS_STAMP)
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/syscfi.h $(VMLINUX_H) | $(DEPS_STAMP)
+$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/syscfi.h bpf/sc_step.h $(OUT)/sc_nr.h $(VMLINUX_H) | $(DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 		-Wall -Werror -I$(OUT) -Ibpf -c $< -o $@
@@ -78,7 +83,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUT)/%.o: %.c $(OUT)/syscall_names.h | $(DEPS_STAMP)
+$(OUT)/%.o: %.c $(OUT)/syscall_names.h $(OUT)/sc_nr.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -98,7 +103,12 @@ loader/loader: $(LOADER_OBJS) $(LIBSYSCFI)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_BPF) $(LDLIBS_LIB) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(LIBSYSCFI) $(OUT)/syscall_names.h
+# the seccomp launcher: libseccomp, no BPF (lib/seccomp-set.h)
+loader/syscfi-run: $(OUT)/loader/syscfi-run.o $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lseccomp $(LDLIBS_LIB) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIBSYSCFI) $(OUT)/syscall_names.h $(OUT)/sc_nr.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBSYSCFI) $(LDLIBS_LIB) -o $@
@@ -118,9 +128,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 extractor/extractor $(DESTDIR)$(PREFIX)/bin/syscfi-extractor
 	install -m 0755 loader/loader $(DESTDIR)$(PREFIX)/bin/syscfi-loader
+	install -m 0755 loader/syscfi-run $(DESTDIR)$(PREFIX)/bin/syscfi-run
 
 clean:
-	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader
+	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader loader/syscfi-run
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 
@@ -176,7 +187,7 @@ FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(LIB_SRCS) extractor/strace.c \
 		 extractor/sequence.c)
 FUZZ_BINS     := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_TARGETS))
 .PHONY: fuzz fuzz-build
-$(FUZZ_OBJS): $(FUZZ_OUT)/%.o: %.c $(OUT)/syscall_names.h | $(DEPS_STAMP)
+$(FUZZ_OBJS): $(FUZZ_OUT)/%.o: %.c $(OUT)/syscall_names.h $(OUT)/sc_nr.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@

@@ -21,24 +21,26 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "syscfi.h"
+#include "sc_step.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define SIGKILL		9
 #define TS_COMPAT	0x0002		/* arch/x86/include/asm/thread_info.h */
 #define X32_SYSCALL_BIT	0x40000000
-#define NR_OPEN		2
-#define NR_CONNECT	42
-#define NR_EXECVE	59
-#define NR_OPENAT	257
-#define NR_EXECVEAT	322
-#define NR_OPENAT2	437
 #define NSEC_PER_SEC	1000000000ull
+/* include/linux/errno.h: a syscall a signal interrupted returns these */
+#define EINTR			4
+#define ERESTARTSYS		512
+#define ERESTARTNOINTR		513
+#define ERESTARTNOHAND		514
+#define ERESTART_RESTARTBLOCK	516
 /* a store the compiler may not reorder against another such store */
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
 /* ---- run-time knobs, set by the loader between open and load ------------ */
-const volatile __u32 kill_mode = 0;	/* 1: SIGKILL on every violation */
+const volatile __u32 kill_mode = 0;	/* 1: SIGKILL on violations ... */
+const volatile __u32 policy = SC_POLICY_STRICT;	/* ... which ones: kills() */
 const volatile __u32 existing_mode = 0;	/* 1: bind pre-existing tasks by comm */
 const volatile __u32 hot_slots_on = 1;	/* 0: --no-hot-slots, read at binding only */
 const volatile __u32 table_nslots = SC_TABLE_SLOTS_MIN;	/* slots of trans */
@@ -51,36 +53,24 @@ const volatile __u64 learn_cgroup = 0;	/* SC_LEARN_CGROUP: cgroup v2 id ... */
 const volatile __u32 learn_cg_level = 0;	/* ... and its depth below the root */
 const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
 
-/* sc_task.flags: the profile's SC_PF_* and this, "settings copied" */
-#define TF_INFO		(1u << 31)
-
-/* per-thread state; profile 0 marks "looked at, no profile" (--existing).
- * What every step reads and writes comes first: in a hot slot it shares
- * the first cache line with the slot's tag (docs/performance.md, "hot
- * slots"); the rest is read at binding, exit or on a violation. */
+/* per-thread state: the contract's (struct sc_core, bpf/sc_step.h) first,
+ * so that in a hot slot what every step reads shares the first cache
+ * line with the slot's tag; the rest is read at binding, exit or on a
+ * violation.  c.spare is the hot slot: in the storage, 1 + the index of
+ * the slot that holds the state; 0: the state is here. */
 struct sc_task {
-	__u32 profile;
-	__u16 a, b;
-	__u64 nsyscalls;	/* under this profile, as events report them */
-	/* the profile's sc_profile_info, copied when the task is bound */
-	__u32 flags;		/* SC_PF_* | TF_INFO; 0: no settings, no check */
-	__u32 window;
-	__u32 thr_sum;
-	__u16 unseen_cost;
-	__u16 hot;		/* in the storage: 1 + index of the hot slot that
-				 * holds the state; 0: the state is here */
-	struct sc_score score;
-	__u64 folded;		/* of nsyscalls, already added to pstats */
+	struct sc_core c;
+	__u64 folded;		/* of c.nsyscalls, already added to pstats */
 	__u64 rl_last_ns;	/* last token refill */
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
 	__u64 pad;		/* puts tcache sets on 32-byte boundaries */
 	/* known slots of trans met lately, SC_TCACHE_WAYS to a set, newest
-	 * first: a task in a loop finds its transitions here and reads no table
-	 * page (docs/performance.md, "the transition cache").  trans never
-	 * changes while the maps live (a --pin adopter refuses other profiles),
-	 * so an entry stays true; the key in it names the profile too.  A set
-	 * is 32 bytes at a multiple of 32 in the slot: one cache line. */
+	 * first: a task in a loop finds its transitions here and reads no
+	 * table page.  trans never changes while the maps live (a --pin
+	 * adopter refuses other profiles), so an entry stays true; the key in
+	 * it names the profile too.  A set is 32 bytes at a multiple of 32 in
+	 * the slot: one cache line. */
 	__u64 tcache[SC_TCACHE_SETS][SC_TCACHE_WAYS];
 };
 
@@ -110,7 +100,7 @@ struct sc_hot {
 } __attribute__((aligned(1024)));	/* a slot never straddles two pages */
 
 _Static_assert(sizeof(struct sc_hot) == 1024, "struct sc_hot: one 1 KiB slot");
-_Static_assert(__builtin_offsetof(struct sc_hot, t.score.ring) <= 64,
+_Static_assert(__builtin_offsetof(struct sc_hot, t.c.score.ring) <= 64,
 	       "the tag and what a step reads share the slot's first cache line");
 _Static_assert((__builtin_offsetof(struct sc_hot, t.tcache) & 31) == 0,
 	       "a transition cache set is in one cache line");
@@ -206,72 +196,45 @@ __u64 learn_lost = 0;		/* counts not kept: learn_counts was full */
 __u64 learn_lost_programs = 0;	/* programs not learned: no id left */
 __u32 learn_next_id = 0;	/* last program id handed out */
 
-/* one slot of the open-addressed table, or 0; same probe as sc_table_lookup.
- * n is table_nslots, read once by the caller for its up to three probes.
- * It must stay that constant: with a copy from the task's state instead,
- * the verifier cannot bound the probe and the lazy program goes past its
- * 1 M instruction limit (docs/performance.md, second and fourth passes) */
-static __always_inline __u64 table_lookup(__u64 key, __u32 n)
+/* slot i of the table, or 0: the step's slot reader (bpf/sc_step.h).  The
+ * probe's nslots is table_nslots, a .rodata constant, so the verifier
+ * bounds the probe without walking every path of a variable size */
+static __always_inline __u64 read_slot(__u32 i)
 {
-	__u32 i, idx = sc_home(key, n);
-	__u64 *slot;
+	__u64 *slot = bpf_map_lookup_elem(&trans, &i);
 
-	for (i = 0; i < SC_PROBE_MAX; i++) {
-		slot = bpf_map_lookup_elem(&trans, &idx);
-		if (!slot || !(*slot & SC_SLOT_USED))
-			return 0;
-		if (sc_slot_key(*slot) == key)
-			return *slot;
-		idx = sc_next_slot(idx, n);
-	}
-	return 0;
+	return slot ? *slot : 0;
 }
 
-/* 1 if (a, b) -> x is known to task t's profile p; *cost as sc_table_check */
-static __always_inline int table_check(struct sc_task *t, __u32 p, __u32 flags,
-				       __u16 unseen_cost, __u32 a, __u32 b,
-				       __u32 x, __u16 *cost)
+/* the task's cache of known slots: a hit spares the probe (and its table
+ * page); a key is in a set at most once, only known slots are kept, no
+ * key is 0 */
+static __always_inline __u64 tcache_get(struct sc_task *t, __u64 key)
 {
-	__u64 slot, key = sc_key(p, (flags & SC_PF_DEPTH1) ? SC_ANY : a, b, x);
 	__u64 *set = t->tcache[sc_tcache_set(key)];
-	__u64 hit = 0, c = 0, d, ne;
-	__u32 n = table_nslots, w;
+	__u32 w;
 
-	/* no branch per way: which way holds a loop's transition changes
-	 * from step to step, and a branch on it is mispredicted that often
-	 * (docs/performance.md, "the transition cache").  A key is in a set
-	 * at most once; only known slots are cached; no key is 0. */
-	for (w = 0; w < SC_TCACHE_WAYS; w++) {
-		slot = set[w];
-		d = sc_slot_key(slot) ^ key;
-		d |= 0 - d;		/* top bit set iff the keys differ */
-		/* hide what d and ne are, or the compiler makes them branches */
-		asm volatile("" : "+r"(d));
-		ne = (__u64)((__s64)d >> 63);	/* all ones iff they differ */
-		asm volatile("" : "+r"(ne));
-		hit |= ~ne;
-		c |= sc_slot_cost(slot) & ~ne;
-	}
-	if (hit) {
-		*cost = (__u16)c;
-		return 1;
-	}
-	slot = table_lookup(key, n);
-	if (slot & SC_SLOT_KNOWN) {
-		/* first in, first out: the oldest way goes */
-		for (w = SC_TCACHE_WAYS - 1; w > 0; w--)
-			set[w] = set[w - 1];
-		set[0] = slot;
-		*cost = sc_slot_cost(slot);
-		return 1;
-	}
-	if (!(flags & SC_PF_DEPTH1))
-		slot = table_lookup(sc_key(p, SC_ANY, b, x), n);
-	if (!slot)
-		slot = table_lookup(sc_key(p, SC_ANY, SC_ANY, x), n);
-	*cost = slot ? sc_slot_cost(slot) : unseen_cost;
+	for (w = 0; w < SC_TCACHE_WAYS; w++)
+		if (sc_slot_key(set[w]) == key)
+			return set[w];
 	return 0;
 }
+
+/* first in, first out: the oldest way goes */
+static __always_inline void tcache_put(struct sc_task *t, __u64 slot)
+{
+	__u64 *set = t->tcache[sc_tcache_set(sc_slot_key(slot))];
+	__u32 w;
+
+	for (w = SC_TCACHE_WAYS - 1; w > 0; w--)
+		set[w] = set[w - 1];
+	set[0] = slot;
+}
+
+#define SC_READ_SLOT(ctx, i) read_slot(i)
+#define SC_CACHE_GET(ctx, key) tcache_get((struct sc_task *)(ctx), key)
+#define SC_CACHE_PUT(ctx, slot) tcache_put((struct sc_task *)(ctx), slot)
+#include "sc_step.h"
 
 static __always_inline struct sc_profile_stats *stats_of(__u32 p)
 {
@@ -302,9 +265,9 @@ static __always_inline struct sc_task *state_of(struct sc_task *s)
 {
 	struct sc_hot *h;
 
-	if (!s || !s->hot)
+	if (!s || !s->c.spare)
 		return s;
-	h = hot_slot(s->hot - 1);
+	h = hot_slot(s->c.spare - 1);
 	return h ? &h->t : s;
 }
 
@@ -327,7 +290,7 @@ static __always_inline struct sc_task *hot_claim(struct task_struct *task,
 	__u32 i = hot_index((__u32)task->pid);
 	struct sc_hot *h;
 
-	if (s->hot)
+	if (s->c.spare)
 		return state_of(s);
 	if (!hot_slots_on)
 		return s;
@@ -344,10 +307,10 @@ static __always_inline struct sc_task *hot_claim(struct task_struct *task,
 	h->t.dropped = s->dropped;
 	WRITE_ONCE(h->start, task->start_time);
 	WRITE_ONCE(h->pid, (__u32)task->pid);
-	s->hot = i + 1;
+	s->c.spare = i + 1;
 	/* nothing of the binding is left in the storage to count or check */
-	s->profile = 0;
-	s->folded = s->nsyscalls;
+	s->c.profile = 0;
+	s->folded = s->c.nsyscalls;
 	return &h->t;
 }
 
@@ -357,10 +320,10 @@ static __always_inline void hot_release(struct sc_task *s)
 {
 	struct sc_hot *h;
 
-	if (!s->hot)
+	if (!s->c.spare)
 		return;
-	h = hot_slot(s->hot - 1);
-	s->hot = 0;
+	h = hot_slot(s->c.spare - 1);
+	s->c.spare = 0;
 	if (!h)
 		return;
 	s->rl_last_ns = h->t.rl_last_ns;
@@ -371,19 +334,24 @@ static __always_inline void hot_release(struct sc_task *s)
 	WRITE_ONCE(h->busy, 0);
 }
 
-/* copy profile p's settings into the task: the step reads no pinfo */
+/* --learn: the transparent set of the programs learned (the default or
+ * --transparent), words of 64 calls */
+const volatile __u64 learn_transparent[SC_NR_MAX / 64] = {};
+
+/* copy profile p's settings into the task: the step reads no pinfo.
+ * Learned programs have no settings: they step as format 2 with the
+ * learn set. */
 static __always_inline void task_settings(struct sc_task *t, __u32 p)
 {
-	struct sc_profile_info *pi = bpf_map_lookup_elem(&pinfo, &p);
+	__u32 i;
 
-	if (!pi) {
-		t->flags = 0;	/* as before: a profile without settings is not checked */
+	if (learn_mode) {
+		t->c.flags = SC_PF_V2 | SC_TF_INFO;
+		for (i = 0; i < SC_NR_MAX / 64; i++)
+			t->c.transparent[i] = learn_transparent[i];
 		return;
 	}
-	t->flags = pi->flags | TF_INFO;
-	t->window = pi->window;
-	t->thr_sum = pi->thr_sum;
-	t->unseen_cost = pi->unseen_cost;
+	sc_core_settings(&t->c, bpf_map_lookup_elem(&pinfo, &p));
 }
 
 /* add the task's syscalls not yet counted to its profile's pstats entry;
@@ -391,11 +359,11 @@ static __always_inline void task_settings(struct sc_task *t, __u32 p)
 static __always_inline void task_fold(struct sc_task *t)
 {
 	struct sc_profile_stats *st;
-	__u64 n = t->nsyscalls;
+	__u64 n = t->c.nsyscalls;
 
-	if (!t->profile || learn_mode || n == t->folded)
+	if (!t->c.profile || learn_mode || n == t->folded)
 		return;
-	st = stats_of(t->profile);
+	st = stats_of(t->c.profile);
 	if (st)
 		st->syscalls += n - t->folded;
 	t->folded = n;
@@ -437,20 +405,20 @@ static __always_inline void fill_event(struct sc_event *ev, struct sc_task *t,
 
 	ev->ktime_ns = bpf_ktime_get_boot_ns();
 	ev->cgroup = bpf_get_current_cgroup_id();
-	ev->nsyscalls = t->nsyscalls;
+	ev->nsyscalls = t->c.nsyscalls;
 	ev->kind = kind;
 	ev->killed = killed;
 	ev->pid = id >> 32;
 	ev->tid = (__u32)id;
 	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	ev->uid = (__u32)bpf_get_current_uid_gid();
-	ev->profile = t->profile;
-	ev->score_sum = t->score.sum;
-	ev->score_fill = t->score.fill;
+	ev->profile = t->c.profile;
+	ev->score_sum = t->c.score.sum;
+	ev->score_fill = t->c.score.fill;
 	ev->dropped = t->dropped;
 	ev->nr = 0;
-	ev->a = t->a;
-	ev->b = t->b;
+	ev->a = t->c.a;
+	ev->b = t->c.b;
 	ev->x = 0;
 	ev->pad = 0;
 	ev->arg[0] = 0;
@@ -493,16 +461,16 @@ static __always_inline void read_arg(struct sc_event *ev, struct pt_regs *regs,
 	__u64 len;
 
 	switch (nr) {
-	case NR_EXECVE:
-	case NR_OPEN:
+	case SC_NR_execve:
+	case SC_NR_open:
 		ptr = (const void *)BPF_CORE_READ(regs, di);
 		break;
-	case NR_EXECVEAT:
-	case NR_OPENAT:
-	case NR_OPENAT2:
+	case SC_NR_execveat:
+	case SC_NR_openat:
+	case SC_NR_openat2:
 		ptr = (const void *)BPF_CORE_READ(regs, si);
 		break;
-	case NR_CONNECT:
+	case SC_NR_connect:
 		ptr = (const void *)BPF_CORE_READ(regs, si);
 		len = BPF_CORE_READ(regs, dx);
 		if (len > SC_ARG_LEN)
@@ -516,30 +484,44 @@ static __always_inline void read_arg(struct sc_event *ev, struct pt_regs *regs,
 	bpf_probe_read_user_str(ev->arg, sizeof(ev->arg), ptr);
 }
 
+/* is this violation a kill?  strict: every one; graded: all but an
+ * unseen transition between known syscalls, which only feeds the score */
+static __always_inline __u32 kills(__u32 kind)
+{
+	if (!kill_mode)
+		return 0;
+	return policy != SC_POLICY_GRADED || kind != SC_EV_UNSEEN_TRANSITION;
+}
+
 /* report (and in kill mode, first kill) one violation of task t */
 static __noinline void violation(struct sc_task *t, __u32 kind,
-				      struct pt_regs *regs, long nr, __u32 x)
+				  struct pt_regs *regs, long nr,
+				  const struct sc_verdict *v)
 {
-	struct sc_profile_stats *st = stats_of(t->profile);
+	struct sc_profile_stats *st = stats_of(t->c.profile);
+	__u32 kill = kills(kind);
 	struct sc_event *ev;
 
 	if (learn_mode)
 		return;		/* learning: nothing is a violation */
 	/* the kill never waits for user space or for room in the ring */
-	if (kill_mode)
+	if (kill)
 		bpf_send_signal(SIGKILL);
 	if (st) {
 		st->violations++;
-		if (kill_mode)
+		if (kill)
 			st->kills++;
 	}
 	ev = event_begin(t, st);
 	if (!ev)
 		return;
-	fill_event(ev, t, kind, kill_mode);
+	fill_event(ev, t, kind, kill);
 	ev->nr = nr;
-	ev->x = x;
-	if (regs)
+	ev->a = v->a;
+	ev->b = v->b;
+	ev->x = kind == SC_EV_COMPAT_SYSCALL || kind == SC_EV_UNKNOWN_SYSCALL ?
+		0 : v->x;
+	if (kind != SC_EV_COMPAT_SYSCALL && kind != SC_EV_UNKNOWN_SYSCALL)
 		read_arg(ev, regs, nr);
 	event_end(ev, t);
 }
@@ -646,9 +628,7 @@ static __always_inline struct sc_task *bind_existing(struct task_struct *task)
 	if (!id)
 		return s;	/* profile 0: remembered as unprofiled */
 	t = hot_claim(task, s);
-	t->profile = id;
-	t->a = SC_UNKNOWN;
-	t->b = SC_UNKNOWN;
+	sc_core_unknown(&t->c, id);
 	task_settings(t, id);
 	st = stats_of(id);
 	if (st)
@@ -656,18 +636,19 @@ static __always_inline struct sc_task *bind_existing(struct task_struct *task)
 	return t;
 }
 
-/* the step of every syscall; lazy: bind unseen tasks (--existing,
- * --learn --pid/--cgroup), learn: count instead of check.  Both are
- * constants in the copies below, so their dead branches cost nothing. */
+/* the step of every syscall (bpf/sc_step.h); lazy: bind unseen tasks
+ * (--existing, --learn --pid/--cgroup), learn: count instead of check.
+ * Both are constants in the copies below, so their dead branches cost
+ * nothing. */
 static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 				     struct task_struct *task, int lazy,
 				     int learn)
 {
 	struct sc_profile_stats *st;
+	struct sc_verdict v;
 	struct sc_task *s, *t;
-	__u32 x, p;
-	__u16 cost;
-	int known, fire;
+	int compat;
+	__u32 p;
 
 	t = hot_of(task);
 	if (!t) {
@@ -683,44 +664,30 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 		if (!t)
 			return 0;
 	}
-	p = t->profile;
+	p = t->c.profile;
 	if (!p)
 		return 0;
-	t->nsyscalls++;
 	if (learn) {
 		/* --learn counts what it learns from, as the extractor: 0..511 */
 		st = stats_of(p);
 		if (st && (__u64)nr < SC_NR_MAX)
 			st->syscalls++;
 	}
-
-	if ((task->thread_info.status & TS_COMPAT) || (nr & X32_SYSCALL_BIT)) {
-		violation(t, SC_EV_COMPAT_SYSCALL, NULL, nr, 0);
-		return 0;
-	}
-	if (nr < 0 || nr >= SC_NR_MAX) {
-		violation(t, SC_EV_UNKNOWN_SYSCALL, NULL, nr, 0);
-		return 0;
-	}
-	x = nr;
-	if (t->a == SC_UNKNOWN || t->b == SC_UNKNOWN)
-		goto shift;
+	compat = (task->thread_info.status & TS_COMPAT) ||
+		 (nr & X32_SYSCALL_BIT);
+	sc_step(t, table_nslots, &t->c, nr, compat, learn, &v);
 	if (learn) {
-		learn_count(p, t->a, t->b, x);
-		goto shift;
+		if (v.learn)
+			learn_count(p, v.a, v.b, v.x);
+		else if (sc_learn_transparent(&v))
+			learn_count(p, SC_TRANSPARENT_KEY, SC_TRANSPARENT_KEY, v.x);
+		return 0;
 	}
-	if (!(t->flags & TF_INFO))
-		goto shift;
-	known = table_check(t, p, t->flags, t->unseen_cost, t->a, t->b, x, &cost);
 	/* events carry the score with this syscall's cost in it, as the replay */
-	fire = sc_score_push(&t->score, cost, t->window, t->thr_sum);
-	if (!known)
-		violation(t, SC_EV_UNSEEN_TRANSITION, regs, nr, x);
-	if (fire)
-		violation(t, SC_EV_ANOMALY_SCORE, regs, nr, x);
-shift:
-	t->a = t->b;
-	t->b = x;
+	if (v.kind)
+		violation(t, v.kind, regs, nr, &v);
+	if (v.anomaly)
+		violation(t, SC_EV_ANOMALY_SCORE, regs, nr, &v);
 	return 0;
 }
 
@@ -769,11 +736,7 @@ static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
 	struct sc_profile_stats *st;
 
 	task_fold(t);	/* the syscalls under the previous binding */
-	__builtin_memset(&t->score, 0, sizeof(t->score));
-	t->profile = p;
-	t->a = SC_START;
-	t->b = call;
-	t->nsyscalls = 0;
+	sc_core_start(&t->c, p, call);
 	t->folded = 0;
 	task_settings(t, p);
 	st = stats_of(p);
@@ -789,7 +752,7 @@ static __always_inline __u32 learn_exec_id(struct task_struct *task,
 	struct sc_task *t = state_of(bpf_task_storage_get(&tasks, task, 0, 0));
 	__u32 *id;
 
-	if (t && t->profile)
+	if (t && t->c.profile)
 		return learn_id(comm);
 	if (learn_mode == SC_LEARN_COMM) {
 		id = bpf_map_lookup_elem(&learn_names, comm);
@@ -836,14 +799,14 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	s = bpf_task_storage_get(&tasks, task, 0, 0);
 	t = state_of(s);
 	if (!p) {
-		if (!s || !t || !t->profile)
+		if (!s || !t || !t->c.profile)
 			return 0;
 		if (learn_mode)
 			goto unbind;	/* no program id left: stop here */
 		/* a profiled task escaped into an unprofiled program */
 		if (kill_mode)
 			bpf_send_signal(SIGKILL);
-		st = stats_of(t->profile);
+		st = stats_of(t->c.profile);
 		if (st) {
 			st->violations++;
 			if (kill_mode)
@@ -852,7 +815,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		ev = event_begin(t, st);
 		if (ev) {
 			fill_event(ev, t, SC_EV_EXEC_UNPROFILED, kill_mode);
-			ev->x = t->b;
+			ev->x = t->c.b;
 			bpf_probe_read_kernel_str(ev->arg, sizeof(ev->arg),
 						  BPF_CORE_READ(bprm, filename));
 			event_end(ev, t);
@@ -861,7 +824,7 @@ unbind:
 		task_fold(t);
 		hot_release(s);
 		if (existing_mode)
-			s->profile = 0;	/* keep the "unprofiled" mark */
+			s->c.profile = 0;	/* keep the "unprofiled" mark */
 		else
 			bpf_task_storage_delete(&tasks, task);
 		return 0;
@@ -883,9 +846,9 @@ unbind:
 		return 0;
 	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	call = regs ? BPF_CORE_READ(regs, orig_ax) : NR_EXECVE;
-	if (call != NR_EXECVEAT)
-		call = NR_EXECVE;
+	call = regs ? BPF_CORE_READ(regs, orig_ax) : SC_NR_execve;
+	if (call != SC_NR_execveat)
+		call = SC_NR_execve;
 	t = hot_claim(task, s);
 	t->dropped = 0;
 	task_start(t, p, call);
@@ -896,10 +859,11 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	     struct task_struct *child)
 {
+	struct sc_profile_stats *st;
 	struct sc_task *pt, *cs, *ct;
 
 	pt = state_of(bpf_task_storage_get(&tasks, parent, 0, 0));
-	if (!pt || !pt->profile)
+	if (!pt || !pt->c.profile)
 		return 0;
 	cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs) {
@@ -910,7 +874,47 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	cs->rl_last_ns = 0;
 	cs->rl_tokens = 0;
 	ct = hot_claim(child, cs);
-	task_start(ct, pt->profile, pt->b);
+	task_fold(ct);
+	sc_core_fork(&ct->c, &pt->c, pt->c.b);
+	ct->folded = 0;
+	st = stats_of(ct->c.profile);
+	if (st)
+		st->tasks++;
+	return 0;
+}
+
+/* a signal reaches a profiled thread (sc_signal in bpf/sc_step.h).  This
+ * runs in the receiving thread before its handler's frame is set up, so
+ * the registers still hold the interrupted syscall's number and result. */
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info,
+	     struct k_sigaction *ka)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	unsigned long handler;
+	struct pt_regs *regs;
+	long orig, ret, restart = -1;
+	struct sc_task *t;
+
+	if (no_storage(task))
+		return 0;
+	t = hot_of(task);
+	if (!t)
+		t = state_of(bpf_task_storage_get(&tasks, task, 0, 0));
+	if (!t || !t->c.profile)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (regs) {
+		orig = BPF_CORE_READ(regs, orig_ax);
+		ret = BPF_CORE_READ(regs, ax);
+		if (orig >= 0 && (ret == -EINTR || ret == -ERESTARTSYS ||
+				  ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+				  ret == -ERESTART_RESTARTBLOCK))
+			restart = orig;
+	}
+	/* SIG_DFL is 0 and SIG_IGN 1: anything else is a handler */
+	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
+	sc_signal(&t->c, handler > 1, restart);
 	return 0;
 }
 

@@ -164,6 +164,8 @@ SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, __u32 window,
 /* ---- per-profile settings (array map indexed by profile id) ------------- */
 
 #define SC_PF_DEPTH1	1u		/* profile checks b -> x only */
+#define SC_PF_V2	2u		/* format 2: transparent set, signal frames,
+					 * re-issued calls (bpf/sc_step.h) */
 
 struct sc_profile_info {
 	__u32 flags;		/* SC_PF_* */
@@ -171,6 +173,7 @@ struct sc_profile_info {
 	__u32 thr_sum;		/* threshold * window, 1/256 bit; 0 = none */
 	__u16 unseen_cost;	/* cost when no back-off entry matches */
 	__u16 pad;
+	__u64 transparent[SC_NR_MAX / 64];	/* SC_PF_V2: the transparent set */
 };
 
 /* per-profile counters (per-CPU array indexed by profile id) */
@@ -195,6 +198,14 @@ struct sc_exe_key {
 #define SC_LEARN_PID	2		/* one process, bound lazily, and its children */
 #define SC_LEARN_CGROUP	3		/* every task of a cgroup v2 subtree */
 
+/* --learn: learn_counts key of a transparent call x: (T, T, x) */
+#define SC_TRANSPARENT_KEY 515
+
+/* --kill --policy: which violations kill (docs/design.md, "Policies") */
+#define SC_POLICY_STRICT 0		/* every violation */
+#define SC_POLICY_GRADED 1		/* all but an unseen transition between
+					 * known syscalls: the score decides */
+
 /* ---- events -------------------------------------------------------------- */
 
 enum sc_event_kind {
@@ -203,6 +214,8 @@ enum sc_event_kind {
 	SC_EV_EXEC_UNPROFILED,
 	SC_EV_COMPAT_SYSCALL,
 	SC_EV_UNKNOWN_SYSCALL,
+	SC_EV_UNSEEN_SYSCALL,		/* unseen, and x outside the syscall set */
+	SC_EV_SIGRETURN,		/* rt_sigreturn with no signal frame open */
 };
 
 #define SC_ARG_LEN	128

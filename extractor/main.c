@@ -18,6 +18,7 @@
 #include "profile.h"
 #include "replay.h"
 #include "score.h"
+#include "seccomp-set.h"
 #include "sequence.h"
 #include "strace.h"
 #include "syscalls.h"
@@ -52,6 +53,8 @@ struct ctx {
 	struct sc_table table;
 	struct pstat *ps;		/* [nprofiles + 1] */
 	double target_fpr, margin;
+	uint64_t transparent[SC_NR_MAX / 64];	/* build: of new profiles */
+	const char *outdir;	/* build: where profiles are merged into */
 	unsigned long malformed, cut, skipped_nr, violations;
 	int fatal;
 };
@@ -69,12 +72,15 @@ static void usage(FILE *f)
 "       extractor --validate [-o DIR] [--target-fpr F | --margin BITS] TRACE...\n"
 "       extractor --check DIR [--json] TRACE...\n"
 "       extractor --score DIR TRACE...\n"
+"       extractor --seccomp [--kill] [-o FILE] PROFILE...\n"
 "\n"
 "Build per-program syscall profiles (DIR/<comm>.json) from strace logs, or\n"
 "replay traces against them with the kernel's own table and step.\n"
 "\n"
 "  -o, --output DIR     profile folder to build or merge into (default: res)\n"
 "  -d, --depth 1|2      transition depth of new profiles (default: 2)\n"
+"  -T, --transparent L  transparent set of new profiles: default, none, or\n"
+"                       syscall names separated by commas (docs/design.md)\n"
 "  -c, --check DIR      report every violation (exit 0 clean, 1 violations)\n"
 "  -j, --json           --check: one JSON object per violation\n"
 "  -s, --score DIR      TRACE<TAB>PROFILE<TAB>SCORE<TAB>UNSEEN per trace and\n"
@@ -86,6 +92,10 @@ static void usage(FILE *f)
 "      --target-fpr F   or the level only a fraction F of the validation\n"
 "                       windows exceed, plus --margin (default 0 here)\n"
 "      --margin BITS\n"
+"  -S, --seccomp        write an OCI/Docker seccomp profile (to -o FILE, or\n"
+"                       stdout) allowing the union of the profiles' syscalls;\n"
+"                       any other fails with EPERM before it runs\n"
+"  -K, --kill           --seccomp: kill the process instead\n"
 "  -f, --format FMT     strace (default) | numbers | pid-numbers\n"
 "      --comm NAME      profile name of numeric traces\n"
 "  -a, --arch ARCH      x86_64 (default) | i386\n"
@@ -105,7 +115,8 @@ static void usage(FILE *f)
 "  strace -ff -o run/app.syscall ./app && extractor run/app.syscall.*\n"
 "  extractor --check res second-run.syscall\n"
 "  extractor --validate -o res validation/*.syscall\n"
-"  extractor --score res --format numbers --comm app trace.nr\n");
+"  extractor --score res --format numbers --comm app trace.nr\n"
+"  extractor --seccomp -o app-seccomp.json res/app.json res/helper.json\n");
 }
 
 static void line_error(struct ctx *c, const char *file, unsigned long line,
@@ -118,6 +129,28 @@ static void line_error(struct ctx *c, const char *file, unsigned long line,
 
 /* ---- build: learning transitions ------------------------------------------ */
 
+/* the format version and transparent set a new profile of comm is
+ * learned with: those of the profile it will be merged into, if there is
+ * one (a merge needs the same), else version 2 with --transparent's set */
+static void learn_format(const struct ctx *c, struct sc_profile *p)
+{
+	struct sc_profile *old = NULL;
+	char *path, err[512];
+
+	if (c->outdir && asprintf(&path, "%s/%s.json", c->outdir, p->comm) >= 0) {
+		if (!access(path, F_OK))
+			old = sc_profile_load(path, err, sizeof(err));
+		free(path);
+	}
+	if (old && old->version < 2) {
+		sc_profile_free(old);
+		return;		/* stays version 1 */
+	}
+	if (sc_profile_set_transparent(p, old ? old->transparent : c->transparent))
+		die_oom();
+	sc_profile_free(old);	/* a bad file is reported when merging */
+}
+
 static struct sc_profile *build_profile(struct ctx *c, const char *comm)
 {
 	struct sc_profile *p = sc_profile_set_find(&c->set, comm);
@@ -125,7 +158,10 @@ static struct sc_profile *build_profile(struct ctx *c, const char *comm)
 	if (p)
 		return p;
 	p = sc_profile_new(comm, c->arch, c->depth);
-	if (!p || sc_profile_set_add(&c->set, p))
+	if (!p)
+		die_oom();
+	learn_format(c, p);
+	if (sc_profile_set_add(&c->set, p))
 		die_oom();
 	if (c->set.n > c->last_cap) {
 		size_t ncap = c->set.n * 2;
@@ -148,14 +184,20 @@ static size_t profile_index(const struct ctx *c, const struct sc_profile *p)
 	return 0;
 }
 
+/* the learner's settings of profile p: version 2 steps with its
+ * transparent set and signal frames */
+static uint32_t learn_flags(const struct sc_profile *p)
+{
+	return p && p->version >= 2 ? SC_PF_V2 : 0;
+}
+
 static void b_start(void *ctx, struct sc_seq_task *t, unsigned call)
 {
 	struct ctx *c = ctx;
 	struct sc_profile *p = t->bind.prof;
 	size_t i;
 
-	t->a = SC_START;
-	t->b = (uint16_t)call;
+	sc_learn_start(&t->rs, call, learn_flags(p), p ? p->transparent : NULL);
 	if (!p)
 		return;
 	p->tasks++;
@@ -168,8 +210,10 @@ static void b_start(void *ctx, struct sc_seq_task *t, unsigned call)
 
 static void b_unknown(void *ctx, struct sc_seq_task *t)
 {
+	struct sc_profile *p = t->bind.prof;
+
 	b_start(ctx, t, SC_UNKNOWN);
-	t->a = SC_UNKNOWN;
+	sc_learn_unknown(&t->rs, learn_flags(p), p ? p->transparent : NULL);
 }
 
 static void b_syscall(void *ctx, struct sc_seq_task *t, long nr,
@@ -177,6 +221,7 @@ static void b_syscall(void *ctx, struct sc_seq_task *t, long nr,
 {
 	struct ctx *c = ctx;
 	struct sc_profile *p = t->bind.prof;
+	struct sc_verdict v;
 
 	(void)file;
 	(void)line;
@@ -187,11 +232,11 @@ static void b_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		return;
 	}
 	p->syscalls++;
-	if (t->a != SC_UNKNOWN && t->b != SC_UNKNOWN &&
-	    sc_profile_add(p, t->a, t->b, (unsigned)nr, 1))
+	sc_task_learn(&t->rs, nr, &v);
+	if (v.learn && sc_profile_add(p, v.a, v.b, v.x, 1))
 		die_oom();
-	t->a = t->b;
-	t->b = (uint16_t)nr;
+	if (sc_learn_transparent(&v))
+		sc_profile_add_transparent(p, v.x, 1);
 }
 
 static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
@@ -236,7 +281,7 @@ static const char *sym(const struct ctx *c, unsigned nr)
 
 /* one violation, as text or JSON (mode --check only) */
 static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
-		   const struct sc_step *r, long nr, const char *arg,
+		   const struct sc_verdict *r, long nr, const char *arg,
 		   const char *file, unsigned long line)
 {
 	const struct sc_profile *p = t->bind.profile ?
@@ -298,7 +343,7 @@ static void r_start(void *ctx, struct sc_seq_task *t, unsigned call)
 {
 	struct ctx *c = ctx;
 
-	sc_task_start(&t->rs, t->bind.profile, call);
+	sc_task_start(&c->table, &t->rs, t->bind.profile, call);
 	if (t->bind.profile)
 		c->ps[t->bind.profile].touched = 1;
 }
@@ -307,7 +352,7 @@ static void r_unknown(void *ctx, struct sc_seq_task *t)
 {
 	struct ctx *c = ctx;
 
-	sc_task_unknown(&t->rs, t->bind.profile);
+	sc_task_unknown(&c->table, &t->rs, t->bind.profile);
 	if (t->bind.profile)
 		c->ps[t->bind.profile].touched = 1;
 }
@@ -316,7 +361,7 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		      const char *file, unsigned long line)
 {
 	struct ctx *c = ctx;
-	struct sc_step r;
+	struct sc_verdict r;
 	struct pstat *ps;
 
 	if (!t->bind.profile)
@@ -324,7 +369,8 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 	ps = &c->ps[t->bind.profile];
 	sc_task_step(&c->table, &t->rs, nr, 0, &r);
 	if (r.kind) {
-		if (r.kind == SC_EV_UNSEEN_TRANSITION)
+		if (r.kind == SC_EV_UNSEEN_TRANSITION ||
+		    r.kind == SC_EV_UNSEEN_SYSCALL)
 			ps->unseen++;
 		report(c, t, r.kind, &r, nr, NULL, file, line);
 	}
@@ -806,9 +852,10 @@ static int write_built(struct ctx *c, const char *dir)
 		if (old->arch != p->arch || old->depth != p->depth ||
 		    sc_profile_merge(old, p)) {
 			fprintf(stderr, "extractor: %s: cannot merge: arch %s depth "
-				"%d there, arch %s depth %d here\n", paths[nout],
-				sc_arch_name(old->arch), old->depth,
-				sc_arch_name(p->arch), p->depth);
+				"%d version %d there, arch %s depth %d version %d "
+				"here\n", paths[nout], sc_arch_name(old->arch),
+				old->depth, old->version, sc_arch_name(p->arch),
+				p->depth, p->version);
 			sc_profile_free(old);
 			free(paths[nout]);
 			paths[nout] = NULL;
@@ -912,10 +959,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "depth", required_argument, NULL, 'd' },
+		{ "transparent", required_argument, NULL, 'T' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "score", required_argument, NULL, 's' },
 		{ "validate", no_argument, NULL, 'V' },
+		{ "seccomp", no_argument, NULL, 'S' },
+		{ "kill", no_argument, NULL, 'K' },
 		{ "target-fpr", required_argument, NULL, 'F' },
 		{ "margin", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'f' },
@@ -927,11 +977,12 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c;
-	const char *outdir = "res", *profdir = NULL;
+	const char *outdir = "res", *profdir = NULL, *transparent = "default";
+	const char *ofile = NULL;
 	struct trace *tv;
 	size_t ntr;
 	char err[512];
-	int opt, rc = 0, nmodes = 0;
+	int opt, rc = 0, nmodes = 0, seccomp = 0, kill = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.mode = M_BUILD;
@@ -939,12 +990,13 @@ int main(int argc, char **argv)
 	c.arch = SC_ARCH_X86_64;
 	c.target_fpr = -1;
 	c.margin = -1;		/* unset: depends on the mode, see write_validated */
-	while ((opt = getopt_long(argc, argv, "o:d:c:js:Vf:a:qh", longopts,
+	while ((opt = getopt_long(argc, argv, "o:d:T:c:js:VSKf:a:qh", longopts,
 				  NULL)) != -1) {
 		double v;
 
 		switch (opt) {
-		case 'o': outdir = optarg; break;
+		case 'o': outdir = ofile = optarg; break;
+		case 'T': transparent = optarg; break;
 		case 'd':
 			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
 				fprintf(stderr, "extractor: --depth must be 1 or 2\n");
@@ -956,6 +1008,8 @@ int main(int argc, char **argv)
 		case 's': c.mode = M_SCORE; profdir = optarg; nmodes++; break;
 		case 'V': c.mode = M_VALIDATE; nmodes++; break;
 		case 'D': c.mode = M_DUMP_SIGNALS; nmodes++; break;
+		case 'S': seccomp = 1; nmodes++; break;
+		case 'K': kill = 1; break;
 		case 'j': c.json = 1; break;
 		case 'F':
 			if (parse_double(optarg, 0, 1, &v)) {
@@ -1004,18 +1058,32 @@ int main(int argc, char **argv)
 		}
 	}
 	if (nmodes > 1) {
-		fprintf(stderr, "extractor: --check, --score, --validate and "
-			"--dump-signals exclude each other\n");
+		fprintf(stderr, "extractor: --check, --score, --validate, "
+			"--seccomp and --dump-signals exclude each other\n");
 		return 2;
 	}
-	if (optind >= argc) {
+	if (optind >= argc || (kill && !seccomp)) {
 		usage(stderr);
 		return 2;
+	}
+	if (seccomp) {
+		rc = sc_seccomp_oci_file(argv + optind, argc - optind, kill,
+					 ofile, err, sizeof(err)) ? 2 : 0;
+		if (err[0])
+			fprintf(stderr, "extractor: %s\n", err);
+		return rc;
 	}
 	if (c.format != F_STRACE && !c.comm) {
 		fprintf(stderr, "extractor: numeric traces need --comm NAME\n");
 		return 2;
 	}
+	if (sc_transparent_parse(c.arch, transparent, c.transparent, err,
+				 sizeof(err))) {
+		fprintf(stderr, "extractor: --transparent: %s\n", err);
+		return 2;
+	}
+	if (c.mode == M_BUILD)
+		c.outdir = outdir;
 	for (int i = optind; i < argc; i++) {
 		struct stat st;
 

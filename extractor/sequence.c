@@ -333,6 +333,9 @@ static int link_put(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
 	l->bind = *bind;
 	l->call = call;
 	l->sighand = sighand;
+	l->nframes = 0;
+	l->lost = 0;
+	memset(l->frames, 0, sizeof(l->frames));
 	map_put(&s->links, &l->node);
 	return 0;
 }
@@ -341,6 +344,16 @@ int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
 		unsigned call)
 {
 	return link_put(s, tid, bind, call, NULL);
+}
+
+/* a child forked inside a signal handler returns through it: it starts
+ * with its parent's open frames (sc_core_fork in bpf/sc_step.h) */
+static void inherit_frames(struct sc_core *child, uint8_t nframes,
+			   uint8_t lost, const struct sc_frame *frames)
+{
+	child->nframes = nframes;
+	child->lost = lost;
+	memcpy(child->frames, frames, sizeof(child->frames));
 }
 
 /* ---- tasks ---------------------------------------------------------------- */
@@ -363,8 +376,10 @@ static struct sc_seq_task *task_new(struct sc_seq *s, long tid,
 		t->linked = 1;
 		t->sighand = l->sighand;
 		t->bind = l->bind;
-		if (t->bind.bound)
+		if (t->bind.bound) {
 			s->ops->start(s->ctx, t, l->call);
+			inherit_frames(&t->rs, l->nframes, l->lost, l->frames);
+		}
 		free(l);
 	}
 	return t;
@@ -438,7 +453,8 @@ static void task_free(struct sc_seq_task *t)
  */
 static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 		      const struct sc_seq_bind *bind, unsigned call,
-		      struct sc_sighand *sighand)
+		      struct sc_sighand *sighand,
+		      const struct sc_core *parent)
 {
 	struct sc_seq_task *tmp = NULL, *run = child;
 	unsigned n = child->nbuf > SC_SEQ_BUF ? SC_SEQ_BUF : child->nbuf;
@@ -465,6 +481,8 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 			s->ops->unknown(s->ctx, run);
 		} else {
 			s->ops->start(s->ctx, run, call);
+			inherit_frames(&run->rs, parent->nframes, parent->lost,
+				       parent->frames);
 		}
 	}
 	for (unsigned i = first; child->buf && i < child->nbuf; i++) {
@@ -578,12 +596,17 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		}
 		if (child && !child->linked) {
 			link_late(s, child, &t->bind, (unsigned)nr,
-				  child_sighand(s, t, nr, args->cflags));
+				  child_sighand(s, t, nr, args->cflags), &t->rs);
 			if (child->dead)
 				task_remove(s, child);
-		} else if (!child) {
-			link_put(s, ret, &t->bind, (unsigned)nr,
-				 child_sighand(s, t, nr, args->cflags));
+		} else if (!child &&
+			   !link_put(s, ret, &t->bind, (unsigned)nr,
+				     child_sighand(s, t, nr, args->cflags))) {
+			struct sc_link *l = (struct sc_link *)*map_slot(&s->links, ret);
+
+			l->nframes = t->rs.nframes;
+			l->lost = t->rs.lost;
+			memcpy(l->frames, t->rs.frames, sizeof(l->frames));
 		}
 	}
 }

@@ -71,8 +71,7 @@ struct sc_seq_task {
 	const char *file;		/* trace file its lines come from */
 	struct sc_seq_bind bind;
 	/* consumer state */
-	struct sc_task_state rs;	/* replay state (check/score) */
-	uint16_t a, b;			/* learning state (build) */
+	struct sc_core rs;		/* the step's state (build, check, score) */
 	/* an <unfinished ...> call waiting for its result */
 	int pending;
 	long pend_nr;
@@ -127,6 +126,9 @@ struct sc_link {
 	struct sc_seq_bind bind;
 	unsigned call;
 	struct sc_sighand *sighand;	/* the child's (a reference), or NULL */
+	/* the parent's open signal frames, which the child inherits */
+	uint8_t nframes, lost;
+	struct sc_frame frames[SC_FRAMES_MAX];
 };
 
 struct sc_seq {

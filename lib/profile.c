@@ -114,9 +114,99 @@ struct sc_profile *sc_profile_new(const char *comm, int arch, int depth)
 		return NULL;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm ? comm : "");
 	p->arch = arch;
+	p->version = 1;
 	p->depth = depth;
 	p->window = SC_WINDOW_DEFAULT;
 	return p;
+}
+
+int sc_profile_set_transparent(struct sc_profile *p, const uint64_t *set)
+{
+	if (!p->tcount) {
+		p->tcount = calloc(SC_NR_MAX, sizeof(*p->tcount));
+		if (!p->tcount)
+			return -1;
+	}
+	p->version = 2;
+	memcpy(p->transparent, set, sizeof(p->transparent));
+	for (unsigned x = 0; x < SC_NR_MAX; x++)
+		if (!(set[x / 64] >> (x % 64) & 1))
+			p->tcount[x] = 0;
+	return 0;
+}
+
+void sc_profile_add_transparent(struct sc_profile *p, unsigned x,
+				uint64_t count)
+{
+	if (p->tcount && x < SC_NR_MAX && (p->transparent[x / 64] >> (x % 64) & 1))
+		p->tcount[x] = sat_add(p->tcount[x], count);
+}
+
+void sc_profile_transparent_seen(const struct sc_profile *p,
+				 uint64_t set[SC_NR_MAX / 64])
+{
+	memset(set, 0, SC_NR_MAX / 8);
+	if (!p->tcount)
+		return;
+	for (unsigned x = 0; x < SC_NR_MAX; x++)
+		if (p->tcount[x])
+			set[x / 64] |= 1ull << (x % 64);
+}
+
+/*
+ * Calls that wait for, or wake, another task or a timer: which of them a
+ * thread makes, and where, depends on timing (a lock that is free at full
+ * speed is contended under strace; data that is there already needs no
+ * poll), so they are in the syscall set but never in a state.  The end of
+ * a signal handler and a restarted call are here for the same reason.
+ */
+static const char *const transparent_default[] = {
+	"futex", "futex_waitv", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+	"poll", "ppoll", "select", "pselect6", "nanosleep", "clock_nanosleep",
+	"rt_sigreturn", "rt_sigsuspend", "sched_yield", "restart_syscall",
+	"pause",
+};
+
+void sc_transparent_default(int arch, uint64_t set[SC_NR_MAX / 64])
+{
+	size_t n = sizeof(transparent_default) / sizeof(transparent_default[0]);
+
+	memset(set, 0, SC_NR_MAX / 8);
+	for (size_t i = 0; i < n; i++) {
+		int nr = sc_syscall_nr(arch, transparent_default[i]);
+
+		if (nr >= 0 && nr < SC_NR_MAX)
+			set[nr / 64] |= 1ull << (nr % 64);
+	}
+}
+
+int sc_transparent_parse(int arch, const char *list,
+			 uint64_t set[SC_NR_MAX / 64], char *err,
+			 size_t errlen)
+{
+	const char *q = list;
+
+	memset(set, 0, SC_NR_MAX / 8);
+	if (!strcmp(list, "none"))
+		return 0;
+	if (!strcmp(list, "default")) {
+		sc_transparent_default(arch, set);
+		return 0;
+	}
+	while (*q) {
+		size_t n = strcspn(q, ",");
+		int nr = sc_syscall_nr_n(arch, q, (unsigned)n);
+
+		if (nr < 0 || nr >= SC_NR_MAX) {
+			snprintf(err, errlen, "unknown syscall \"%.*s\"", (int)n, q);
+			return -1;
+		}
+		set[nr / 64] |= 1ull << (nr % 64);
+		q += n;
+		if (*q == ',')
+			q++;
+	}
+	return 0;
 }
 
 void sc_profile_free(struct sc_profile *p)
@@ -126,6 +216,7 @@ void sc_profile_free(struct sc_profile *p)
 	free(p->slots);
 	free(p->exe);
 	free(p->path);
+	free(p->tcount);
 	free(p);
 }
 
@@ -162,6 +253,33 @@ uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 		a = SC_ANY;
 	t = trans_find(p, a, b, x);
 	return t ? t->count : 0;
+}
+
+/*
+ * Every syscall of a transition: each x, each real a and b (START, UNKNOWN
+ * and the depth-1 wildcard are not syscalls), so the start calls
+ * ((START, execve), (START, clone), ...) too, and the members of the
+ * transparent set it made, which are in no transition.
+ */
+void sc_profile_syscalls(const struct sc_profile *p, uint8_t set[SC_NR_MAX])
+{
+	for (size_t i = 0; i < p->nslots; i++) {
+		const struct sc_trans *t = &p->slots[i];
+
+		if (t->a == EMPTY_A)
+			continue;
+		if (t->a < SC_NR_MAX)
+			set[t->a] = 1;
+		if (t->b < SC_NR_MAX)
+			set[t->b] = 1;
+		if (t->x < SC_NR_MAX)
+			set[t->x] = 1;
+	}
+	/* the transparent calls it made are in its set, outside any state */
+	if (p->tcount)
+		for (unsigned x = 0; x < SC_NR_MAX; x++)
+			if (p->tcount[x])
+				set[x] = 1;
 }
 
 /* ---- sorting by names ----------------------------------------------------- */
@@ -261,10 +379,15 @@ struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n)
 int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src)
 {
 	if (strcmp(dst->comm, src->comm) || dst->arch != src->arch ||
-	    dst->depth != src->depth) {
+	    dst->depth != src->depth || dst->version != src->version ||
+	    memcmp(dst->transparent, src->transparent,
+		   sizeof(dst->transparent))) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (src->tcount)
+		for (unsigned x = 0; x < SC_NR_MAX; x++)
+			sc_profile_add_transparent(dst, x, src->tcount[x]);
 	for (size_t i = 0; i < src->nslots; i++) {
 		const struct sc_trans *t = &src->slots[i];
 
@@ -530,8 +653,48 @@ static char *map_file(const char *path, size_t *len)
 
 static const char *const known_keys[] = {
 	"format", "version", "comm", "exe", "arch", "depth", "window",
-	"threshold", "stats", "transitions",
+	"threshold", "stats", "transparent", "transitions",
 };
+
+/* "transparent": {"name": count, ...} of a version-2 profile */
+static int load_transparent(struct sc_profile *p, json_t *obj,
+			    const char *file, const struct textmap *m,
+			    char *err, size_t errlen)
+{
+	struct pos at = key_pos(m, "transparent");
+	uint64_t set[SC_NR_MAX / 64] = { 0 };
+	const char *key;
+	json_t *v;
+	int nr;
+
+	if (!json_is_object(obj)) {
+		perr(err, errlen, file, at,
+		     "\"transparent\" must be an object of syscall names and counts");
+		return -1;
+	}
+	json_object_foreach(obj, key, v) {
+		nr = sc_syscall_nr(p->arch, key);
+		if (nr < 0 || nr >= SC_NR_MAX) {
+			perr(err, errlen, file, at,
+			     "unknown syscall \"%s\" in \"transparent\"", key);
+			return -1;
+		}
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			perr(err, errlen, file, at,
+			     "\"transparent.%s\" must be a non-negative integer", key);
+			return -1;
+		}
+		set[nr / 64] |= 1ull << (nr % 64);
+	}
+	if (sc_profile_set_transparent(p, set)) {
+		perr(err, errlen, file, at, "out of memory");
+		return -1;
+	}
+	json_object_foreach(obj, key, v)
+		p->tcount[sc_syscall_nr(p->arch, key)] =
+			(uint64_t)json_integer_value(v);
+	return 0;
+}
 
 /* one row of "transitions": names by position, then the count */
 static int load_row(struct sc_profile *p, json_t *row, size_t i,
@@ -694,10 +857,15 @@ static struct sc_profile *profile_from_json(json_t *root, const char *file,
 	if (get_uint(root, "version", true, 0, LLONG_MAX, &version, file, m,
 		     err, errlen) < 0)
 		return NULL;
-	if (version != 1) {
+	if (version != 1 && version != 2) {
 		perr(err, errlen, file, key_pos(m, "version"),
-		     "unsupported version %lld (this build reads 1)",
+		     "unsupported version %lld (this build reads 1 and 2)",
 		     (long long)version);
+		return NULL;
+	}
+	if (version == 1 && json_object_get(root, "transparent")) {
+		perr(err, errlen, file, key_pos(m, "transparent"),
+		     "\"transparent\" needs \"version\": 2");
 		return NULL;
 	}
 	v = json_object_get(root, "arch");
@@ -750,6 +918,15 @@ static struct sc_profile *profile_from_json(json_t *root, const char *file,
 	v = json_object_get(root, "stats");
 	if (v && load_stats(p, v, file, m, err, errlen))
 		goto fail;
+	if (version == 2) {
+		v = json_object_get(root, "transparent");
+		if (v && load_transparent(p, v, file, m, err, errlen))
+			goto fail;
+		if (!v && sc_profile_set_transparent(p, (uint64_t[SC_NR_MAX / 64]){ 0 })) {
+			perr(err, errlen, file, m->obj, "out of memory");
+			goto fail;
+		}
+	}
 	trans = json_object_get(root, "transitions");
 	if (!trans || !json_is_array(trans)) {
 		perr(err, errlen, file, trans ? key_pos(m, "transitions") : m->obj,
@@ -1071,12 +1248,38 @@ static unsigned long long file_int(uint64_t v)
 	return v > (uint64_t)INT64_MAX ? (unsigned long long)INT64_MAX : v;
 }
 
+/* the transparent set by name, one member a line */
+static void write_transparent(FILE *f, const struct sc_profile *p)
+{
+	uint16_t rank[SC_SYM_MASK + 1];
+	unsigned order[SC_NR_MAX], n = 0;
+	const char *sep = "\n";
+
+	name_ranks(p->arch, rank);
+	for (unsigned x = 0; x < SC_NR_MAX; x++)
+		if (p->transparent[x / 64] >> (x % 64) & 1)
+			order[n++] = x;
+	for (unsigned i = 1; i < n; i++)	/* insertion sort by name: few */
+		for (unsigned j = i; j > 0 && rank[order[j]] < rank[order[j - 1]]; j--) {
+			unsigned t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	fputs("  \"transparent\": {", f);
+	for (unsigned i = 0; i < n; i++, sep = ",\n")
+		fprintf(f, "%s    \"%s\": %llu", sep, sym_name(p->arch, order[i]),
+			file_int(p->tcount ? p->tcount[order[i]] : 0));
+	fputs(n ? "\n  },\n" : "},\n", f);
+}
+
 static int write_profile(FILE *f, const struct sc_profile *p,
 			 const struct sc_trans *v, size_t n)
 {
 	char real[40];
 
-	fputs("{\n  \"format\": \"syscfi-profile\",\n  \"version\": 1,\n  \"comm\": ", f);
+	fprintf(f, "{\n  \"format\": \"syscfi-profile\",\n  \"version\": %d,\n  \"comm\": ",
+		p->version);
 	if (put_json_str(f, p->comm))
 		return -1;
 	fputs(",\n", f);
@@ -1094,6 +1297,8 @@ static int write_profile(FILE *f, const struct sc_profile *p,
 	}
 	fprintf(f, "  \"stats\": {\"traces\": %llu, \"tasks\": %llu, \"syscalls\": %llu},\n",
 		file_int(p->traces), file_int(p->tasks), file_int(p->syscalls));
+	if (p->version == 2)
+		write_transparent(f, p);
 	fputs("  \"transitions\": [", f);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ",\n    [" : "\n    [", f);

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "syscfi.h"
+
+#include "syscfi.h"
 
 /* one transition (a, b) -> x and how often it was seen */
 struct sc_trans {
@@ -17,6 +20,7 @@ struct sc_profile {
 	char comm[16];		/* NUL-terminated, at most 15 bytes */
 	char *exe;		/* absolute path or NULL */
 	int arch;		/* SC_ARCH_* */
+	int version;		/* file format: 1, or 2 with a transparent set */
 	int depth;		/* 1 or 2 */
 	int window;		/* 1..SC_WINDOW_MAX */
 	bool has_threshold;
@@ -26,6 +30,11 @@ struct sc_profile {
 	struct sc_trans *slots;
 	size_t nslots, ntrans;
 	char *path;		/* file it was read from, or NULL */
+	/* version 2: the transparent set (wait and wakeup calls that are in
+	 * the syscall set but never in a state), bitwise, and how often each
+	 * was seen (SC_NR_MAX counts; a member seen 0 times is not allowed) */
+	uint64_t transparent[SC_NR_MAX / 64];
+	uint64_t *tcount;
 };
 
 struct sc_profile_set {
@@ -41,9 +50,29 @@ void sc_profile_free(struct sc_profile *p);
  * rows are ["b", "x", count]); sc_profile_count looks up the same way. */
 int sc_profile_add(struct sc_profile *p, unsigned a, unsigned b, unsigned x,
 		   uint64_t count);
+/* make p a version-2 profile with the transparent set (SC_NR_MAX / 64
+ * words); -1 on ENOMEM */
+int sc_profile_set_transparent(struct sc_profile *p, const uint64_t *set);
+/* add count to transparent call x of a version-2 profile (a member) */
+void sc_profile_add_transparent(struct sc_profile *p, unsigned x,
+				uint64_t count);
+/* the documented default transparent set for arch (docs/design.md) */
+void sc_transparent_default(int arch, uint64_t set[SC_NR_MAX / 64]);
+/* parse "name,name,..." (or "none") into set; -1 naming the bad name in
+ * err */
+int sc_transparent_parse(int arch, const char *list,
+			 uint64_t set[SC_NR_MAX / 64], char *err,
+			 size_t errlen);
+/* the transparent calls that p allows: members seen at least once */
+void sc_profile_transparent_seen(const struct sc_profile *p,
+				 uint64_t set[SC_NR_MAX / 64]);
+
 /* count of (a, b, x), 0 if unseen */
 uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 			  unsigned x);
+/* set[nr] = 1 for every syscall p may make (its seccomp allow list); adds
+ * to set, never clears it */
+void sc_profile_syscalls(const struct sc_profile *p, uint8_t set[SC_NR_MAX]);
 /* transitions sorted by (name of a, name of b, name of x); caller frees */
 struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n);
 /* merge src's counts and stats into dst (same comm/arch/depth) */

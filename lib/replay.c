@@ -1,72 +1,85 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The per-thread step of docs/architecture.md in user space.  The BPF
- * program's step is the same five lines on the same table; any change
- * here is a change there.
+ * bpf/sc_step.h on a compiled table in user space: the slot reader is an
+ * array index where the kernel does a map lookup.
  */
 #include <string.h>
 
+#include "syscfi.h"
+#include "table.h"
+
+#define SC_READ_SLOT(ctx, i) (((const struct sc_table *)(ctx))->slots[i])
 #include "replay.h"
 #include "score.h"
 
-void sc_task_start(struct sc_task_state *st, uint32_t profile,
-		   unsigned start_call)
+/* the profile's settings as the loader puts them in the pinfo map */
+static const struct sc_profile_info *info_of(const struct sc_table *t,
+					     uint32_t profile)
 {
-	memset(st, 0, sizeof(*st));
-	st->profile = profile;
-	st->a = SC_START;
-	st->b = (uint16_t)start_call;
+	if (!profile || profile > t->nprofiles || !t->slots)
+		return NULL;
+	return &t->info[profile];
 }
 
-void sc_task_unknown(struct sc_task_state *st, uint32_t profile)
+void sc_task_start(const struct sc_table *t, struct sc_core *st,
+		   uint32_t profile, unsigned start_call)
 {
-	memset(st, 0, sizeof(*st));
-	st->profile = profile;
-	st->a = SC_UNKNOWN;
-	st->b = SC_UNKNOWN;
+	sc_core_start(st, profile, start_call);
+	sc_core_settings(st, info_of(t, profile));
 }
 
-void sc_task_fork(struct sc_task_state *child,
-		  const struct sc_task_state *parent, unsigned call)
+void sc_task_unknown(const struct sc_table *t, struct sc_core *st,
+		     uint32_t profile)
 {
-	sc_task_start(child, parent->profile, call);
+	sc_core_unknown(st, profile);
+	sc_core_settings(st, info_of(t, profile));
 }
 
-int sc_task_step(const struct sc_table *t, struct sc_task_state *st, long nr,
-		 int compat, struct sc_step *r)
+void sc_task_fork(struct sc_core *child, const struct sc_core *parent,
+		  unsigned call)
 {
-	memset(r, 0, sizeof(*r));
-	r->a = st->a;
-	r->b = st->b;
-	r->x = nr >= 0 && nr < SC_NR_MAX ? (uint16_t)nr : SC_ANY;
-	st->nsyscalls++;
-	/* 1. not in the alphabet: a violation, the state stays */
-	if (compat)
-		return r->kind = SC_EV_COMPAT_SYSCALL;
-	if (nr < 0 || nr >= SC_NR_MAX)
-		return r->kind = SC_EV_UNKNOWN_SYSCALL;
-	/* 2. a state holding UNKNOWN is neither checked nor scored (nor is
-	 * a task bound to no profile of this table) */
-	if (st->a != SC_UNKNOWN && st->b != SC_UNKNOWN && st->profile &&
-	    st->profile <= t->nprofiles) {
-		const struct sc_profile_info *in = &t->info[st->profile];
-
-		r->checked = 1;
-		/* 3. known, or unseen with its back-off cost */
-		if (!sc_table_check(t, st->profile, st->a, st->b, (unsigned)nr,
-				    &r->cost))
-			r->kind = SC_EV_UNSEEN_TRANSITION;
-		/* 4. the shared integer score */
-		r->anomaly = sc_score_push(&st->score, r->cost, in->window,
-					   in->thr_sum);
-	}
-	/* 5. */
-	st->a = st->b;
-	st->b = (uint16_t)nr;
-	return r->kind;
+	sc_core_fork(child, parent, call);
 }
 
-double sc_task_score(const struct sc_task_state *st)
+int sc_task_step(const struct sc_table *t, struct sc_core *st, long nr,
+		 int compat, struct sc_verdict *v)
+{
+	return (int)sc_step((void *)t, t->nslots, st, nr, compat, 0, v);
+}
+
+void sc_task_signal(struct sc_core *st, int handler, long restart_nr)
+{
+	sc_signal(st, handler, restart_nr);
+}
+
+static void learn_settings(struct sc_core *st, uint32_t flags,
+			   const uint64_t *transp)
+{
+	st->flags = flags | SC_TF_INFO;
+	if (transp)
+		memcpy(st->transparent, transp, sizeof(st->transparent));
+}
+
+void sc_learn_start(struct sc_core *st, unsigned start_call, uint32_t flags,
+		    const uint64_t *transp)
+{
+	sc_core_start(st, 1, start_call);
+	learn_settings(st, flags, transp);
+}
+
+void sc_learn_unknown(struct sc_core *st, uint32_t flags,
+		      const uint64_t *transp)
+{
+	sc_core_unknown(st, 1);
+	learn_settings(st, flags, transp);
+}
+
+void sc_task_learn(struct sc_core *st, long nr, struct sc_verdict *v)
+{
+	sc_step(NULL, 0, st, nr, 0, 1, v);
+}
+
+double sc_task_score(const struct sc_core *st)
 {
 	if (!st->score.fill)
 		return 0;
@@ -81,6 +94,8 @@ const char *sc_event_kind_name(unsigned kind)
 	case SC_EV_EXEC_UNPROFILED: return "exec-unprofiled";
 	case SC_EV_COMPAT_SYSCALL: return "compat-syscall";
 	case SC_EV_UNKNOWN_SYSCALL: return "unknown-syscall";
+	case SC_EV_UNSEEN_SYSCALL: return "unseen-syscall";
+	case SC_EV_SIGRETURN: return "sigreturn-unexpected";
 	}
 	return "unknown";
 }

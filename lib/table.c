@@ -17,6 +17,10 @@
 #include "score.h"
 #include "table.h"
 
+/* the probe and the back-off are the kernel's own (bpf/sc_step.h) */
+#define SC_READ_SLOT(ctx, i) (((const struct sc_table *)(ctx))->slots[i])
+#include "sc_step.h"
+
 struct entries {
 	uint64_t *v;		/* sc_slot() values */
 	size_t n, cap;
@@ -249,6 +253,10 @@ static int plan_one(void *ctx, size_t i)
 		return -1;
 	j->n[i] = e.n;
 	in->flags = p->depth == 1 ? SC_PF_DEPTH1 : 0;
+	if (p->version >= 2) {
+		in->flags |= SC_PF_V2;
+		sc_profile_transparent_seen(p, (uint64_t *)in->transparent);
+	}
 	in->window = p->window >= 1 && p->window <= SC_WINDOW_MAX ?
 		     (uint32_t)p->window : SC_WINDOW_DEFAULT;
 	if (j->threshold_override >= 0)
@@ -395,44 +403,22 @@ void sc_table_free(struct sc_table *t)
 
 uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key)
 {
-	uint32_t idx;
-
 	if (!t->slots)
 		return 0;
-	idx = sc_home(key, t->nslots);
-	for (uint32_t i = 0; i < SC_PROBE_MAX;
-	     i++, idx = sc_next_slot(idx, t->nslots)) {
-		uint64_t s = t->slots[idx];
-
-		if (!s)
-			return 0;
-		if (sc_slot_key(s) == key)
-			return s;
-	}
-	return 0;
+	return sc_probe((void *)t, key, t->nslots);
 }
 
 int sc_table_check(const struct sc_table *t, uint32_t profile, unsigned a,
 		   unsigned b, unsigned x, uint16_t *cost)
 {
 	const struct sc_profile_info *in;
-	uint64_t s;
+	int in_set;
 
-	if (profile == 0 || profile > t->nprofiles) {
+	if (profile == 0 || profile > t->nprofiles || !t->slots) {
 		*cost = SC_COST_CAP;
 		return 0;
 	}
 	in = &t->info[profile];
-	if (in->flags & SC_PF_DEPTH1)
-		a = SC_ANY;
-	s = sc_table_lookup(t, sc_key(profile, a, b, x));
-	if (s && (s & SC_SLOT_KNOWN)) {
-		*cost = sc_slot_cost(s);
-		return 1;
-	}
-	s = sc_table_lookup(t, sc_key(profile, SC_ANY, b, x));
-	if (!s)
-		s = sc_table_lookup(t, sc_key(profile, SC_ANY, SC_ANY, x));
-	*cost = s ? sc_slot_cost(s) : in->unseen_cost;
-	return 0;
+	return sc_check((void *)t, t->nslots, profile, in->flags,
+			in->unseen_cost, a, b, x, cost, &in_set);
 }

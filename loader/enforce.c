@@ -138,6 +138,7 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	int err = 0;
 
 	skel->rodata->kill_mode = opts->kill;
+	skel->rodata->policy = (uint32_t)opts->policy;
 	skel->rodata->existing_mode = opts->existing;
 	skel->rodata->hot_slots_on = !opts->no_hot;
 	skel->rodata->table_nslots = t->nslots;
@@ -402,6 +403,13 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	step_done(opts, start, "profiles read");
+	/* graded kills rest on the score: never without a threshold */
+	if (opts->kill && opts->policy == SC_POLICY_GRADED && opts->threshold < 0)
+		for (size_t i = 0; i < set.n; i++)
+			if (!set.v[i]->has_threshold) {
+				set.v[i]->has_threshold = true;
+				set.v[i]->threshold = SC_GRADED_THRESHOLD_DEFAULT;
+			}
 	/* the table is planned while the BPF object loads, with a map sized
 	 * for the most entries the set can give; its slots come later,
 	 * written into the map itself (fill_table) */

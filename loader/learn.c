@@ -96,6 +96,8 @@ static int configure(struct learner *L)
 	int err = 0;
 
 	skel->rodata->learn_mode = (uint32_t)o->learn;
+	memcpy((void *)skel->rodata->learn_transparent, o->transparent,
+	       sizeof(o->transparent));
 	skel->rodata->hot_slots_on = !o->no_hot;
 	choose_programs(skel, o->learn != SC_LEARN_COMM, true);
 	skel->rodata->learn_pid = o->learn_pid;
@@ -164,7 +166,8 @@ static int read_counts(struct learner *L, struct sc_profile **cur,
 		L->names[id][SC_COMM_LEN - 1] = 0;
 		if (!cur[id]) {
 			cur[id] = sc_profile_new(L->names[id], SC_ARCH_X86_64, 2);
-			if (!cur[id])
+			if (!cur[id] ||
+			    sc_profile_set_transparent(cur[id], L->opts->transparent))
 				return -ENOMEM;
 			cur[id]->traces = 1;	/* this learning session */
 		}
@@ -179,8 +182,11 @@ static int read_counts(struct learner *L, struct sc_profile **cur,
 		id = (uint32_t)(key >> 30) & 0xffff;
 		if (id >= L->nids || !cur[id])
 			continue;	/* named after this read: next flush */
-		if (sc_profile_add(cur[id], (key >> 20) & SC_SYM_MASK,
-				   (key >> 10) & SC_SYM_MASK, key & SC_SYM_MASK, count))
+		if (((key >> 20) & SC_SYM_MASK) == SC_TRANSPARENT_KEY)
+			sc_profile_add_transparent(cur[id], key & SC_SYM_MASK, count);
+		else if (sc_profile_add(cur[id], (key >> 20) & SC_SYM_MASK,
+					(key >> 10) & SC_SYM_MASK,
+					key & SC_SYM_MASK, count))
 			return -ENOMEM;
 		(*ntrans)++;
 	}

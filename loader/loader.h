@@ -22,7 +22,8 @@
 #define EXIT_USAGE	2	/* bad usage or bad profiles */
 
 struct loader_opts {
-	bool kill;		/* SIGKILL on violations */
+	bool kill;		/* SIGKILL on violations ... */
+	int policy;		/* ... which ones: SC_POLICY_* */
 	bool json;		/* events as JSON lines */
 	bool existing;		/* bind tasks that predate the loader */
 	bool no_hot;		/* --no-hot-slots: state in task storage only */
@@ -43,7 +44,12 @@ struct loader_opts {
 	double interval;	/* seconds between progress lines and flushes */
 	uint32_t max_transitions;	/* size of the kernel's count map */
 	uint32_t max_programs;	/* program ids */
+	uint64_t transparent[SC_NR_MAX / 64];	/* --transparent: of new profiles */
 };
+
+/* --kill --policy graded: the threshold of a profile that has none, in
+ * bits per syscall (docs/design.md, "Policies") */
+#define SC_GRADED_THRESHOLD_DEFAULT 8.0
 
 /* what events.c needs to name things */
 struct event_ctx {

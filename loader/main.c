@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "syscalls.h"
 
 /* long options without a short one */
-enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_NO_HOT };
+enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_NO_HOT, OPT_POLICY, OPT_TRANSPARENT };
 
 static void usage(FILE *f)
 {
@@ -23,7 +24,11 @@ static void usage(FILE *f)
 "Enforce syscfi profiles in the kernel: every syscall of a profiled task is\n"
 "checked against its profile's transitions; violations are printed on stdout.\n"
 "\n"
-"  -k, --kill            SIGKILL a task's process on any violation\n"
+"  -k, --kill            SIGKILL a task's process on a violation (--policy)\n"
+"      --policy P        which violations --kill kills: strict (default: every\n"
+"                        one) or graded (all but an unseen transition between\n"
+"                        known syscalls, which feeds the score; profiles with\n"
+"                        no threshold get %.1f bits)\n"
 "  -j, --json            events as one JSON object a line\n"
 "  -t, --threshold BITS  anomaly threshold in bits per syscall (all profiles)\n"
 "  -d, --duration SEC    stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
@@ -49,6 +54,8 @@ static void usage(FILE *f)
 "  -i, --interval SEC    progress line and flush every SEC s (default 10)\n"
 "      --max-transitions N  kernel map of counts (default 65536)\n"
 "      --max-programs N  programs learned at once (default 1024)\n"
+"      --transparent L   transparent set of new profiles: default, none, or\n"
+"                        syscall names separated by commas\n"
 "\n"
 "Prints \"ready: N profiles, M transitions\" on stderr once attached, and a\n"
 "summary per profile when it stops.  Exit: 0 clean stop, 1 not root or the\n"
@@ -57,11 +64,13 @@ static void usage(FILE *f)
 "EXAMPLES\n"
 "  sudo loader/loader res/                      # monitor every profile in res/\n"
 "  sudo loader/loader --kill --json res/app.json\n"
+"  sudo loader/loader --kill --policy graded --json profiles/   # services\n"
 "  sudo loader/loader --threshold 6.5 --duration 60 res/\n"
 "  sudo loader/loader --pin --kill res/         # restart it the same way to adopt\n"
 "  sudo loader/loader --unpin\n"
 "  sudo loader/loader --learn --comm nginx -o profiles/ --duration 3600\n"
-"  sudo loader/loader --learn --cgroup /sys/fs/cgroup/app -o profiles/\n");
+"  sudo loader/loader --learn --cgroup /sys/fs/cgroup/app -o profiles/\n",
+		SC_GRADED_THRESHOLD_DEFAULT);
 }
 
 /* strtod with a full-string and range check */
@@ -144,21 +153,42 @@ int main(int argc, char **argv)
 		{ "pin", optional_argument, NULL, OPT_PIN },
 		{ "unpin", optional_argument, NULL, OPT_UNPIN },
 		{ "no-hot-slots", no_argument, NULL, OPT_NO_HOT },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "transparent", required_argument, NULL, OPT_TRANSPARENT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader_opts o = { .threshold = -1, .rate = 10, .out_dir = "res",
 				 .interval = 10, .max_transitions = 65536,
 				 .max_programs = 1024 };
 	const char *unpin = NULL;
+	char err[256];
 	int c, targets = 0;
 	bool learn = false;
 
+	sc_transparent_default(SC_ARCH_X86_64, o.transparent);
 	while ((c = getopt_long(argc, argv, "kjt:d:er:vhlo:i:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.kill = true; break;
 		case 'j': o.json = true; break;
 		case 'e': o.existing = true; break;
 		case OPT_NO_HOT: o.no_hot = true; break;
+		case OPT_POLICY:
+			if (!strcmp(optarg, "strict")) {
+				o.policy = SC_POLICY_STRICT;
+			} else if (!strcmp(optarg, "graded")) {
+				o.policy = SC_POLICY_GRADED;
+			} else {
+				fprintf(stderr, "loader: --policy must be strict or graded\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_TRANSPARENT:
+			if (sc_transparent_parse(SC_ARCH_X86_64, optarg, o.transparent,
+						 err, sizeof(err))) {
+				fprintf(stderr, "loader: --transparent: %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'v': o.verbose++; break;
 		case 't':
 			if (parse_double("--threshold", optarg, 0, 255, &o.threshold))

@@ -203,7 +203,7 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 	int same;
 
 	if (memcmp(ps->rodata, skel->rodata, ps->rodata_len)) {
-		ps->mismatch = "options (--kill, --existing, --rate, table size)";
+		ps->mismatch = "options (--kill, --policy, --existing, --rate, table size)";
 		return -1;
 	}
 	m = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(skel->maps.trans), 0);

@@ -111,7 +111,7 @@ teardown() {
 	stop_loader
 	run cat "$KDIR/events"
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[0]}" == *" violation unseen-transition alert pid="*" comm=$PROG profile=$PROG transition=execve,getpid,getppid score="* ]]
+	[[ "${lines[0]}" == *" violation unseen-syscall alert pid="*" comm=$PROG profile=$PROG transition=execve,getpid,getppid score="* ]]
 }
 
 @test "loader: hundreds of profiles load, maps sized from the set" {

@@ -103,7 +103,7 @@ progs_gone() {
 	[ "$LOADER_RC" -eq 0 ]
 	# the task kept its state across the restart, and the restarted
 	# loader read its event
-	grep -q "\"kind\":\"unseen-transition\",\"action\":\"killed\",\"pid\":$pid,.*\"transition\":\[\"getpid\",\"nanosleep\",\"getuid\"\]" "$KDIR/events"
+	grep -q "\"kind\":\"unseen-syscall\",\"action\":\"killed\",\"pid\":$pid,.*\"transition\":\[\"getpid\",\"nanosleep\",\"getuid\"\]" "$KDIR/events"
 	grep -q "^pinned: enforcement continues" "$KDIR/loader.err"
 
 	# no loader at all now: still killed, and the event waits in the ring

@@ -204,8 +204,8 @@ static void test_refusals(void)
 	       "4:5: transition 1: syscall names must be strings", "number as name");
 	refuse("{\"format\": \"syscfi-profil\", \"version\": 1}\n",
 	       "1:2: \"format\" must be \"syscfi-profile\"", "wrong format");
-	refuse("{\"format\": \"syscfi-profile\",\n \"version\": 2}\n",
-	       "2:2: unsupported version 2 (this build reads 1)", "version 2");
+	refuse("{\"format\": \"syscfi-profile\",\n \"version\": 3}\n",
+	       "2:2: unsupported version 3 (this build reads 1 and 2)", "version 3");
 	refuse("{\"format\": \"syscfi-profile\", \"version\": 1, \"arch\": \"arm64\"}\n",
 	       "1:44: \"arch\" must be \"x86_64\" or \"i386\"", "unknown arch");
 	refuse("{\"format\": \"syscfi-profile\", \"version\": 1, \"arch\": \"x86_64\",\n"

@@ -12,7 +12,8 @@
 #include "table.h"
 #include "tap.h"
 
-enum { READ = 0, MMAP = 9, BRK = 12, CLONE = 56, EXECVE = 59 };
+enum { READ = 0, WRITE = 1, MMAP = 9, BRK = 12, SIGRETURN = 15, CLONE = 56,
+       EXECVE = 59, GETPID = 39, FUTEX = 202, RESTART = 219 };
 
 static struct sc_profile *hand_profile(void)
 {
@@ -29,11 +30,125 @@ static struct sc_profile *hand_profile(void)
 	return p;
 }
 
+/*
+ * Format 2 (bpf/sc_step.h): a loop read -> write -> read with futex in
+ * the transparent set, seen; a handler that writes.
+ */
+static struct sc_profile *v2_profile(void)
+{
+	struct sc_profile *p = sc_profile_new("v2", SC_ARCH_X86_64, 2);
+	uint64_t set[SC_NR_MAX / 64] = { 0 };
+
+	set[FUTEX / 64] |= 1ull << (FUTEX % 64);
+	set[SIGRETURN / 64] |= 1ull << (SIGRETURN % 64);
+	set[RESTART / 64] |= 1ull << (RESTART % 64);
+	set[GETPID / 64] |= 1ull << (GETPID % 64);	/* in the set, never seen */
+	sc_profile_set_transparent(p, set);
+	sc_profile_add_transparent(p, FUTEX, 5);
+	sc_profile_add_transparent(p, SIGRETURN, 1);
+	sc_profile_add_transparent(p, RESTART, 1);
+	sc_profile_add(p, SC_START, EXECVE, READ, 1);
+	sc_profile_add(p, EXECVE, READ, WRITE, 1);
+	sc_profile_add(p, READ, WRITE, READ, 3);
+	sc_profile_add(p, WRITE, READ, WRITE, 3);
+	sc_profile_add(p, SC_SIGNAL, SC_SIGNAL, WRITE, 1);	/* the handler */
+	return p;
+}
+
+static void format2(void)
+{
+	struct sc_profile_set set = { 0 };
+	struct sc_core st, child;
+	struct sc_verdict r;
+	struct sc_table t;
+	char err[256] = "";
+	int i;
+
+	sc_profile_set_add(&set, v2_profile());
+	if (!ok(sc_table_build(&t, &set, -1, err, sizeof(err)) == 0, "v2 build (%s)", err))
+		return;
+	ok(t.info[1].flags & SC_PF_V2, "a version-2 profile steps with SC_PF_V2");
+
+	sc_task_start(&t, &st, 1, EXECVE);
+	is(sc_task_step(&t, &st, READ, 0, &r), 0, "(START, execve) -> read");
+	/* a transparent call: no check, no move, no score */
+	is(sc_task_step(&t, &st, FUTEX, 0, &r), 0, "futex: no verdict");
+	ok(r.skipped == SC_SKIP_TRANSPARENT && !r.checked && st.a == EXECVE &&
+	   st.b == READ && st.score.fill == 1, "futex: transparent, state (execve, read)");
+	is(sc_task_step(&t, &st, WRITE, 0, &r), 0, "(execve, read) -> write across the futex");
+	/* in the transparent set but never seen: outside the syscall set */
+	is(sc_task_step(&t, &st, GETPID, 0, &r), SC_EV_UNSEEN_SYSCALL,
+	   "getpid: a member seen 0 times is an unseen syscall");
+	ok(r.checked && st.b == GETPID, "checked and moved like any call");
+
+	/* signal frames: a handler from (SIGNAL, SIGNAL), the state back after */
+	sc_task_start(&t, &st, 1, EXECVE);
+	sc_task_step(&t, &st, READ, 0, &r);
+	sc_task_step(&t, &st, WRITE, 0, &r);
+	sc_task_signal(&st, 1, READ);	/* interrupted a read */
+	ok(st.a == SC_SIGNAL && st.b == SC_SIGNAL && st.nframes == 1,
+	   "signal to a handler: a frame, state (SIGNAL, SIGNAL)");
+	is(sc_task_step(&t, &st, WRITE, 0, &r), 0, "handler: (SIGNAL, SIGNAL) -> write known");
+	is(sc_task_step(&t, &st, SIGRETURN, 0, &r), 0, "rt_sigreturn closes the frame");
+	ok(r.skipped == SC_SKIP_SIGRETURN && st.a == READ && st.b == WRITE &&
+	   st.nframes == 0, "state (read, write) restored");
+	is(sc_task_step(&t, &st, READ, 0, &r), 0, "the interrupted read again: no verdict");
+	ok(r.skipped == SC_SKIP_REISSUE && st.a == READ && st.b == WRITE,
+	   "a re-issue does not move");
+	is(sc_task_step(&t, &st, READ, 0, &r), 0, "(read, write) -> read: known");
+	ok(r.checked && st.a == WRITE && st.b == READ, "then the state moves again");
+	/* a re-issue only for the call right after */
+	sc_task_signal(&st, 0, READ);
+	is(sc_task_step(&t, &st, RESTART, 0, &r), 0, "restart_syscall after a signal");
+	ok(r.skipped == SC_SKIP_REISSUE, "restart_syscall: a re-issue");
+	sc_task_signal(&st, 0, READ);
+	sc_task_step(&t, &st, WRITE, 0, &r);
+	ok(r.checked && !r.skipped, "another call after the signal: an ordinary step");
+
+	/* sigreturn-oriented programming: no frame is open */
+	is(sc_task_step(&t, &st, SIGRETURN, 0, &r), SC_EV_SIGRETURN,
+	   "rt_sigreturn with no frame: sigreturn-unexpected");
+	/* the bound: frames past SC_FRAMES_MAX are forgotten, never a kill */
+	sc_task_start(&t, &st, 1, EXECVE);
+	for (i = 0; i < SC_FRAMES_MAX + 2; i++)
+		sc_task_signal(&st, 1, -1);
+	ok(st.nframes == SC_FRAMES_MAX && st.lost == 2, "frames bounded, 2 forgotten");
+	for (i = 0; i < SC_FRAMES_MAX + 2; i++)
+		if (sc_task_step(&t, &st, SIGRETURN, 0, &r))
+			break;
+	is(i, SC_FRAMES_MAX + 2, "every rt_sigreturn of an open or forgotten frame passes");
+	ok(st.a == SC_UNKNOWN && st.b == SC_UNKNOWN, "a forgotten frame restores UNKNOWN");
+	is(sc_task_step(&t, &st, SIGRETURN, 0, &r), SC_EV_SIGRETURN, "one more: a violation");
+
+	/* frames at fork; UNKNOWN tasks forgive */
+	sc_task_start(&t, &st, 1, EXECVE);
+	sc_task_signal(&st, 1, -1);
+	sc_task_fork(&child, &st, CLONE);
+	ok(child.nframes == 1 && child.a == SC_START && child.b == CLONE,
+	   "a child forked in a handler has its parent's frame");
+	sc_task_unknown(&t, &st, 1);
+	is(sc_task_step(&t, &st, SIGRETURN, 0, &r), 0,
+	   "an UNKNOWN task's rt_sigreturn is forgiven");
+
+	/* a version-1 profile keeps the old rules */
+	sc_table_free(&t);
+	set.v[0]->version = 1;
+	sc_table_build(&t, &set, -1, err, sizeof(err));
+	sc_task_start(&t, &st, 1, EXECVE);
+	sc_task_signal(&st, 1, -1);
+	ok(st.nframes == 0 && st.b == EXECVE, "version 1: no frames");
+	sc_task_step(&t, &st, READ, 0, &r);
+	sc_task_step(&t, &st, FUTEX, 0, &r);
+	ok(r.checked && st.b == FUTEX, "version 1: futex is an ordinary call");
+	sc_table_free(&t);
+	sc_profile_set_free(&set);
+}
+
 int main(void)
 {
 	struct sc_profile_set set = { 0 };
-	struct sc_task_state st, child;
-	struct sc_step r;
+	struct sc_core st, child;
+	struct sc_verdict r;
 	struct sc_table t;
 	char err[256] = "";
 
@@ -41,7 +156,7 @@ int main(void)
 	if (!ok(sc_table_build(&t, &set, -1, err, sizeof(err)) == 0, "build (%s)", err))
 		return tap_done();
 
-	sc_task_start(&st, 1, EXECVE);
+	sc_task_start(&t, &st, 1, EXECVE);
 	ok(st.a == SC_START && st.b == EXECVE && st.score.fill == 0,
 	   "exec: state (START, execve), empty score");
 	/* (START, execve) -> brk: known, cost 17 (test_model T1) */
@@ -82,7 +197,7 @@ int main(void)
 	   "child: (START, clone) -> brk unseen");
 
 	/* a task whose start was not seen: two free steps */
-	sc_task_unknown(&st, 1);
+	sc_task_unknown(&t, &st, 1);
 	is(sc_task_step(&t, &st, READ, 0, &r), 0, "UNKNOWN state: no verdict");
 	ok(!r.checked && st.score.fill == 0 && st.a == SC_UNKNOWN && st.b == READ,
 	   "not checked, not scored, state (UNKNOWN, read)");
@@ -90,16 +205,17 @@ int main(void)
 	ok(!r.checked && st.a == READ && st.b == BRK, "state (read, brk)");
 	is(sc_task_step(&t, &st, MMAP, 0, &r), 0, "(read, brk) -> mmap: known");
 	ok(r.checked && r.cost == 11 && st.score.fill == 1, "checked, cost 11, scored");
-	is(sc_task_step(&t, &st, EXECVE, 0, &r), SC_EV_UNSEEN_TRANSITION,
-	   "(brk, mmap) -> execve: unseen");
+	is(sc_task_step(&t, &st, EXECVE, 0, &r), SC_EV_UNSEEN_SYSCALL,
+	   "(brk, mmap) -> execve: unseen, and outside the syscall set");
 	is(r.cost, SC_COST_CAP, "nothing matches: the cap");
 
 	/* an unbound task is not checked */
-	sc_task_start(&st, 0, EXECVE);
+	sc_task_start(&t, &st, 0, EXECVE);
 	is(sc_task_step(&t, &st, READ, 0, &r), 0, "profile 0: no verdict");
 	ok(!r.checked, "profile 0: not checked");
 
 	sc_table_free(&t);
 	sc_profile_set_free(&set);
+	format2();
 	return tap_done();
 }

@@ -67,16 +67,16 @@ static const long seq[8] = { OPEN, READ, CLOSE, WRITE, READ, OPEN, READ, EXIT_GR
 static const uint16_t want_cost[8] = { 15, 13, 248, 15, 5608, 5758, 4758, 65535 };
 static const int want_known[8] = { 1, 1, 1, 1, 0, 0, 0, 0 };
 
-static int run(struct sc_table *t, struct sc_task_state *st, int *fired_at,
+static int run(struct sc_table *t, struct sc_core *st, int *fired_at,
 	       int *costs_ok)
 {
-	struct sc_step r;
+	struct sc_verdict r;
 	int nfired = 0;
 
 	*costs_ok = 1;
 	*fired_at = -1;
 	/* a numeric trace starts in (START, START) */
-	sc_task_start(st, 1, SC_START);
+	sc_task_start(t, st, 1, SC_START);
 	for (int i = 0; i < 8; i++) {
 		int kind = sc_task_step(t, st, seq[i], 0, &r);
 
@@ -98,7 +98,7 @@ static int run(struct sc_table *t, struct sc_task_state *st, int *fired_at,
 int main(void)
 {
 	struct sc_profile_set set8 = { 0 }, set4 = { 0 };
-	struct sc_task_state st;
+	struct sc_core st;
 	struct sc_table t8, t4;
 	char err[256] = "";
 	int fired_at, costs_ok, n;
