@@ -25,7 +25,7 @@
 #include "syscfi.h"
 #include "table.h"
 
-enum mode { M_BUILD, M_CHECK, M_SCORE, M_VALIDATE };
+enum mode { M_BUILD, M_CHECK, M_SCORE, M_VALIDATE, M_DUMP_SIGNALS };
 enum format { F_STRACE, F_NUMBERS, F_PID_NUMBERS };
 
 /* per profile id, over one trace (score) or all traces (validate) */
@@ -101,6 +101,10 @@ static void usage(FILE *f)
 "  -a, --arch ARCH      x86_64 (default) | i386\n"
 "  -q, --quiet          no per-line error messages, only the summary\n"
 "  -h, --help\n"
+"      --dump-signals   debugging aid: build nothing, print every signal line\n"
+"                       of a task bound at an exec as the untraced kernel\n"
+"                       would see it: TID COMM SIGNO DELIVERED HANDLER RESTART\n"
+"                       (the interrupted call, or -), tab-separated\n"
 "\n"
 "strace traces: plain, -f, -ff (app.syscall.PID files given together are\n"
 "one trace), -t/-tt/-ttt/-r, -T, -i, -y/-yy, -k, -s, -v, -X.  Numeric\n"
@@ -424,10 +428,26 @@ static void s_error(void *ctx, const char *file, unsigned long line,
 }
 
 static const struct sc_seq_ops build_ops = {
-	b_start, b_unknown, b_syscall, b_exec, s_error,
+	b_start, b_unknown, b_syscall, b_exec, s_error, NULL,
+};
+
+/* --dump-signals: the sequencer's signal events, for checking by hand */
+static void d_signal(void *ctx, struct sc_seq_task *t, int signo,
+		     int delivered, int handler, long restart_nr)
+{
+	struct ctx *c = ctx;
+	const char *r = restart_nr < 0 ? "-" :
+		sc_syscall_name(c->arch, (int)restart_nr);
+
+	printf("%ld\t%s\t%d\t%d\t%d\t%s\n", t->node.tid, t->bind.comm, signo,
+	       delivered, handler, r ? r : "?");
+}
+
+static const struct sc_seq_ops dump_ops = {
+	b_start, b_unknown, b_syscall, b_exec, s_error, d_signal,
 };
 static const struct sc_seq_ops replay_ops = {
-	r_start, r_unknown, r_syscall, r_exec, s_error,
+	r_start, r_unknown, r_syscall, r_exec, s_error, NULL,
 };
 
 /* ---- traces ------------------------------------------------------------------ */
@@ -627,10 +647,10 @@ static int run_trace(struct ctx *c, const struct trace *tr)
 	int rc = 0;
 
 	if (sc_seq_init(&s, c->arch, c->mode == M_BUILD ? &build_ops :
-			&replay_ops, c) < 0)
+			c->mode == M_DUMP_SIGNALS ? &dump_ops : &replay_ops, c) < 0)
 		die_oom();
 	c->trace_id++;
-	if (c->mode != M_BUILD) {
+	if (c->mode != M_BUILD && c->mode != M_DUMP_SIGNALS) {
 		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 			struct pstat *ps = &c->ps[i];
 
@@ -953,6 +973,7 @@ int main(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "dump-signals", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c;
@@ -986,6 +1007,7 @@ int main(int argc, char **argv)
 		case 'c': c.mode = M_CHECK; profdir = optarg; nmodes++; break;
 		case 's': c.mode = M_SCORE; profdir = optarg; nmodes++; break;
 		case 'V': c.mode = M_VALIDATE; nmodes++; break;
+		case 'D': c.mode = M_DUMP_SIGNALS; nmodes++; break;
 		case 'S': seccomp = 1; nmodes++; break;
 		case 'K': kill = 1; break;
 		case 'j': c.json = 1; break;
@@ -1036,8 +1058,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (nmodes > 1) {
-		fprintf(stderr, "extractor: --check, --score, --validate and "
-			"--seccomp exclude each other\n");
+		fprintf(stderr, "extractor: --check, --score, --validate, "
+			"--seccomp and --dump-signals exclude each other\n");
 		return 2;
 	}
 	if (optind >= argc || (kill && !seccomp)) {
@@ -1077,7 +1099,7 @@ int main(int argc, char **argv)
 	}
 	if (c.mode == M_VALIDATE)
 		profdir = outdir;
-	if (c.mode != M_BUILD) {
+	if (c.mode != M_BUILD && c.mode != M_DUMP_SIGNALS) {
 		char *dirs[1] = { (char *)profdir };
 
 		if (sc_profile_set_load(&c.set, dirs, 1, err, sizeof(err)) < 0) {
@@ -1131,10 +1153,10 @@ int main(int argc, char **argv)
 		case M_BUILD: rc = write_built(&c, outdir); break;
 		case M_VALIDATE: rc = write_validated(&c); break;
 		case M_CHECK: rc = c.violations ? 1 : 0; break;
-		case M_SCORE: break;
+		case M_SCORE: case M_DUMP_SIGNALS: break;
 		}
 	}
-	if (c.mode != M_BUILD) {
+	if (c.mode != M_BUILD && c.mode != M_DUMP_SIGNALS) {
 		for (uint32_t i = 0; c.ps && i <= c.table.nprofiles; i++)
 			free(c.ps[i].hist);
 		sc_table_free(&c.table);

@@ -48,12 +48,148 @@ int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 	s->nr_clone3 = sc_syscall_nr(arch, "clone3");
 	s->nr_fork = sc_syscall_nr(arch, "fork");
 	s->nr_vfork = sc_syscall_nr(arch, "vfork");
+	s->nr_rt_sigreturn = sc_syscall_nr(arch, "rt_sigreturn");
+	s->nr_sigreturn = sc_syscall_nr(arch, "sigreturn");
 	if (map_init(&s->tasks) || map_init(&s->links)) {
 		free(s->tasks.b);
 		free(s->links.b);
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- signal dispositions (design.md, "Signals in a trace") --------------- */
+
+#define SIG_KILL	9
+#define SIG_STOP	19
+
+/* a table with every signal at act (SC_ACT_UNKNOWN: nothing known) */
+static struct sc_sighand *sighand_new(uint8_t act)
+{
+	struct sc_sighand *h = malloc(sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->refs = 1;
+	memset(h->act, act, sizeof(h->act));
+	return h;
+}
+
+static void sighand_put(struct sc_sighand *h)
+{
+	if (h && !--h->refs)
+		free(h);
+}
+
+static struct sc_sighand *sighand_ref(struct sc_sighand *h)
+{
+	if (h)
+		h->refs++;
+	return h;
+}
+
+/* a private copy of h (NULL: unknown); reset: as exec leaves it, every
+ * handler back to SIG_DFL, SIG_IGN kept, unknown ones known not to be
+ * handlers */
+static struct sc_sighand *sighand_copy(const struct sc_sighand *h, int reset)
+{
+	struct sc_sighand *c = sighand_new(SC_ACT_UNKNOWN);
+
+	if (!c)
+		return NULL;
+	if (h)
+		memcpy(c->act, h->act, sizeof(c->act));
+	if (!reset)
+		return c;
+	for (int i = 1; i <= SC_SIG_MAX; i++) {
+		int k = c->act[i] & SC_ACT_KIND;
+
+		c->act[i] = k == SC_ACT_HANDLER ? SC_ACT_DFL :
+			    k == SC_ACT_UNKNOWN ? SC_ACT_NOHANDLER : (uint8_t)k;
+	}
+	return c;
+}
+
+/* t's table, made on first need: a task starts with nothing known */
+static struct sc_sighand *task_sighand(struct sc_seq_task *t)
+{
+	if (!t->sighand)
+		t->sighand = sighand_new(SC_ACT_UNKNOWN);
+	return t->sighand;
+}
+
+/* t exec'd: its process gets a table of its own (a CLONE_SIGHAND sharer
+ * that is not a thread keeps the old one), reset */
+static void sighand_exec(struct sc_seq_task *t)
+{
+	struct sc_sighand *n = sighand_copy(t->sighand, 1);
+
+	sighand_put(t->sighand);
+	t->sighand = n;
+}
+
+/* a successful sigaction of t: signal sig gets act (SIGKILL and SIGSTOP
+ * cannot change: the kernel refuses, so such a line is never a success) */
+static void sighand_set(struct sc_seq_task *t, int sig, int act)
+{
+	struct sc_sighand *h = task_sighand(t);
+
+	if (h && sig >= 1 && sig <= SC_SIG_MAX && sig != SIG_KILL &&
+	    sig != SIG_STOP)
+		h->act[sig] = (uint8_t)act;
+}
+
+/* signals whose default action is to ignore: the kernel drops them at
+ * sending (SIGCONT's own effect happens there too) */
+static int default_ignored(int sig)
+{
+	return sig == 17 /* SIGCHLD */ || sig == 18 /* SIGCONT */ ||
+	       sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
+}
+
+/* what the untraced kernel does with signal sig under table h: *delivered
+ * and *handler; the disposition is returned */
+static int verdict(const struct sc_sighand *h, int sig, int *delivered,
+		   int *handler)
+{
+	int act = h && sig >= 1 && sig <= SC_SIG_MAX ? h->act[sig] :
+		  SC_ACT_UNKNOWN;
+
+	if (sig == SIG_KILL || sig == SIG_STOP)
+		act = SC_ACT_DFL;	/* cannot be caught nor ignored */
+	switch (act & SC_ACT_KIND) {
+	case SC_ACT_HANDLER:
+		*delivered = *handler = 1;
+		break;
+	case SC_ACT_IGN:
+		*delivered = *handler = 0;
+		break;
+	case SC_ACT_UNKNOWN:
+		*delivered = 1;
+		*handler = !default_ignored(sig);
+		break;
+	default:	/* SIG_DFL, or SC_ACT_NOHANDLER taken as SIG_DFL */
+		*delivered = !default_ignored(sig);
+		*handler = 0;
+		break;
+	}
+	return act;
+}
+
+/* signal sig shown for t: what the untraced kernel does with it; returns
+ * whether a handler runs */
+static int deliver(struct sc_seq *s, struct sc_seq_task *t, int sig,
+		   long restart_nr)
+{
+	int delivered, handler;
+	int act = verdict(t->sighand, sig, &delivered, &handler);
+
+	if (handler && (act & SC_ACT_RESETHAND))
+		t->sighand->act[sig] = SC_ACT_DFL;
+	if (t->bind.bound && s->ops->signal)
+		s->ops->signal(s->ctx, t, sig, delivered, handler,
+			       restart_nr);
+	return handler;
 }
 
 /* ---- the two hash tables (tasks, links): chained, doubled at load 1 ----- */
@@ -136,6 +272,7 @@ static void task_remove(struct sc_seq *s, struct sc_seq_task *t)
 	if (s->last == t)
 		s->last = NULL;
 	map_unlink(&s->tasks, &t->node);
+	sighand_put(t->sighand);
 	free(t->buf);
 	free(t);
 }
@@ -156,6 +293,7 @@ static void links_clear(struct sc_seq *s)
 
 		for (; e; e = next) {
 			next = e->next;
+			sighand_put(((struct sc_link *)e)->sighand);
 			free(e);
 		}
 		s->links.b[i] = NULL;
@@ -175,25 +313,37 @@ int sc_seq_has_link(const struct sc_seq *s, long tid)
 	return *map_slot(&s->links, tid) != NULL;
 }
 
-int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
-		unsigned call)
+/* as sc_seq_link, handing the child sighand (a reference, or NULL) */
+static int link_put(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
+		    unsigned call, struct sc_sighand *sighand)
 {
 	struct sc_link *l = link_take(s, tid);	/* a reused pid replaces */
 
-	if (!l)
+	if (l)
+		sighand_put(l->sighand);
+	else
 		l = malloc(sizeof(*l));
-	if (!l)
+	if (!l) {
+		sighand_put(sighand);
 		return -1;
+	}
 	if (s->links.n >= LINKS_MAX)
 		links_clear(s);	/* children that were never traced */
 	l->node.tid = tid;
 	l->bind = *bind;
 	l->call = call;
+	l->sighand = sighand;
 	l->nframes = 0;
 	l->lost = 0;
 	memset(l->frames, 0, sizeof(l->frames));
 	map_put(&s->links, &l->node);
 	return 0;
+}
+
+int sc_seq_link(struct sc_seq *s, long tid, const struct sc_seq_bind *bind,
+		unsigned call)
+{
+	return link_put(s, tid, bind, call, NULL);
 }
 
 /* a child forked inside a signal handler returns through it: it starts
@@ -218,11 +368,13 @@ static struct sc_seq_task *task_new(struct sc_seq *s, long tid,
 		return NULL;
 	t->node.tid = tid;
 	t->file = file;
+	t->intr_nr = -1;
 	map_put(&s->tasks, &t->node);
 
 	l = link_take(s, tid);
 	if (l) {
 		t->linked = 1;
+		t->sighand = l->sighand;
 		t->bind = l->bind;
 		if (t->bind.bound) {
 			s->ops->start(s->ctx, t, l->call);
@@ -260,9 +412,10 @@ static int is_exec(const struct sc_seq *s, long nr)
  * buffer one event of an unlinked task (the ring keeps the latest).  The
  * buffer grows 4, 8, ... SC_SEQ_BUF as nbuf reaches each size: most
  * unlinked tids make a few calls, and a trace of many of them (strace -p
- * of a busy server) would otherwise cost 8 KiB a tid.
+ * of a busy server) would otherwise cost 12 KiB a tid.
  */
-static void buffer(struct sc_seq_task *t, long nr, unsigned long line)
+static void buffer(struct sc_seq_task *t, int kind, long nr,
+		   unsigned long line, int sig, int act)
 {
 	struct sc_seq_ev *ev;
 	unsigned n = t->nbuf;
@@ -278,22 +431,29 @@ static void buffer(struct sc_seq_task *t, long nr, unsigned long line)
 	ev = &t->buf[n % SC_SEQ_BUF];
 	ev->nr = nr;
 	ev->line = line;
+	ev->kind = (uint8_t)kind;
+	ev->sig = (int16_t)sig;
+	ev->act = (uint8_t)act;
 	t->nbuf++;
 }
 
 static void task_free(struct sc_seq_task *t)
 {
+	sighand_put(t->sighand);
 	free(t->buf);
 	free(t);
 }
 
 /*
  * The clone result naming child arrived: replay what it did before its
- * creation was known, under the parent's binding.  Its exec (if any)
- * already rebound it; the replay only covers the old image.
+ * creation was known, under the parent's binding, with the dispositions
+ * it got from its parent (sighand, a reference) and its own sigactions
+ * on top.  Its exec (if any) already rebound it; the replay only covers
+ * the old image.
  */
 static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 		      const struct sc_seq_bind *bind, unsigned call,
+		      struct sc_sighand *sighand,
 		      const struct sc_core *parent)
 {
 	struct sc_seq_task *tmp = NULL, *run = child;
@@ -303,11 +463,16 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 	if (child->frozen) {
 		/* exec'd already: replay the old image on a scratch copy */
 		tmp = malloc(sizeof(*tmp));
-		if (!tmp)
+		if (!tmp) {
+			sighand_put(sighand);
 			return;
+		}
 		memcpy(tmp, child, sizeof(*tmp));
 		run = tmp;
+	} else {
+		sighand_put(child->sighand);
 	}
+	run->sighand = sighand;
 	run->bind = *bind;
 	run->linked = 1;
 	if (bind->bound) {
@@ -319,18 +484,37 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 			inherit_frames(&run->rs, parent->nframes, parent->lost,
 				       parent->frames);
 		}
-		for (unsigned i = first; child->buf && i < child->nbuf; i++) {
-			const struct sc_seq_ev *ev = &child->buf[i % SC_SEQ_BUF];
+	}
+	for (unsigned i = first; child->buf && i < child->nbuf; i++) {
+		const struct sc_seq_ev *ev = &child->buf[i % SC_SEQ_BUF];
 
-			s->ops->syscall(s->ctx, run, ev->nr, child->file,
-					ev->line);
-			if (child->frozen && i + 1 == child->nbuf) {
-				struct sc_seq_bind nb;
-
-				s->ops->exec(s->ctx, run, child->exec_comm,
-					     child->file, ev->line, 1, &nb);
-			}
+		if (ev->kind == SC_SEQ_EV_SIGNAL) {
+			deliver(s, run, ev->sig, ev->nr);
+			continue;
 		}
+		if (ev->act)
+			sighand_set(run, ev->sig, ev->act);
+		if (!bind->bound)
+			continue;
+		s->ops->syscall(s->ctx, run, ev->nr, child->file, ev->line);
+		if (child->frozen && i + 1 == child->nbuf) {
+			struct sc_seq_bind nb;
+
+			s->ops->exec(s->ctx, run, child->exec_comm,
+				     child->file, ev->line, 1, &nb);
+		}
+	}
+	if (tmp) {
+		/* what the exec kept of the old image's dispositions, where
+		 * the child has not set its own since */
+		struct sc_sighand *h = child->sighand, *old = tmp->sighand;
+
+		for (int i = 1; h && i <= SC_SIG_MAX; i++)
+			if (h->act[i] == SC_ACT_NOHANDLER && old &&
+			    (old->act[i] & SC_ACT_KIND) != SC_ACT_UNKNOWN)
+				h->act[i] = (old->act[i] & SC_ACT_KIND) ==
+					    SC_ACT_IGN ? SC_ACT_IGN : SC_ACT_DFL;
+		sighand_put(old);
 	}
 	free(tmp);
 	child->linked = 1;
@@ -339,16 +523,45 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 	child->buf = NULL;
 }
 
+/* what the sequencer reads of a call's arguments (from the line that
+ * shows them: the call's own, or its unfinished half) */
+struct call_args {
+	const char *comm;	/* exec: the new comm, or NULL */
+	int sig, act;		/* sigaction: SC_ACT_* for sig */
+	int cflags;		/* clone, clone3: SC_CLONE_* */
+};
+
+/* the dispositions a child of t's clone-family call nr starts with (a
+ * reference): shared with CLONE_SIGHAND (threads), else a copy; flags
+ * not read count as a copy */
+static struct sc_sighand *child_sighand(struct sc_seq *s,
+					struct sc_seq_task *t, long nr,
+					int cflags)
+{
+	if ((nr == s->nr_clone || nr == s->nr_clone3) &&
+	    (cflags & SC_CLONE_SIGHAND))
+		return sighand_ref(task_sighand(t));
+	return sighand_copy(t->sighand, cflags & SC_CLONE_CLEAR_SIGHAND);
+}
+
 /* a complete syscall of t (result known or not) */
 static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
-		     int ret_kind, long ret, const char *comm,
+		     int ret_kind, long ret, const struct call_args *args,
 		     const char *file, unsigned long line)
 {
+	const char *comm = args->comm;
 	int exec_ok = is_exec(s, nr) && ret_kind == SC_RET_VALUE && ret == 0 &&
 		      comm;
+	/* rt_sigaction, sigaction: 0; signal: the old handler; -1: failed */
+	int act_ok = args->act && ret_kind == SC_RET_VALUE && ret != -1;
 
+	if (act_ok)
+		sighand_set(t, args->sig, args->act);
+	if (exec_ok)
+		sighand_exec(t);
 	if (!t->linked && !t->frozen) {
-		buffer(t, nr, line);
+		buffer(t, SC_SEQ_EV_CALL, nr, line, act_ok ? args->sig : 0,
+		       act_ok ? args->act : 0);
 		if (exec_ok) {
 			/* the new image's binding is known without the link */
 			struct sc_seq_bind nb;
@@ -382,10 +595,13 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 			return;
 		}
 		if (child && !child->linked) {
-			link_late(s, child, &t->bind, (unsigned)nr, &t->rs);
+			link_late(s, child, &t->bind, (unsigned)nr,
+				  child_sighand(s, t, nr, args->cflags), &t->rs);
 			if (child->dead)
 				task_remove(s, child);
-		} else if (!child && !sc_seq_link(s, ret, &t->bind, (unsigned)nr)) {
+		} else if (!child &&
+			   !link_put(s, ret, &t->bind, (unsigned)nr,
+				     child_sighand(s, t, nr, args->cflags))) {
 			struct sc_link *l = (struct sc_link *)*map_slot(&s->links, ret);
 
 			l->nframes = t->rs.nframes;
@@ -395,12 +611,25 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 	}
 }
 
+/* the arguments of t's pending call */
+static struct call_args pend_args(const struct sc_seq_task *t)
+{
+	struct call_args a = {
+		t->pend_has_comm ? t->pend_comm : NULL,
+		t->pend_sig, t->pend_act, t->pend_cflags,
+	};
+
+	return a;
+}
+
 static void flush_pending(struct sc_seq *s, struct sc_seq_task *t)
 {
 	if (!t->pending)
 		return;
+	struct call_args none = { NULL, 0, 0, 0 };
+
 	t->pending = 0;
-	complete(s, t, t->pend_nr, SC_RET_NONE, 0, NULL, t->file,
+	complete(s, t, t->pend_nr, SC_RET_NONE, 0, &none, t->file,
 		 t->pend_line);
 }
 
@@ -412,6 +641,15 @@ static void task_exit(struct sc_seq *s, struct sc_seq_task *t)
 		return;
 	}
 	task_remove(s, t);
+}
+
+/* the call of a syscall line with a result, if a signal interrupted it;
+ * never a sigreturn, whose result is the one of the call it returns to */
+static long interrupted(const struct sc_seq *s, const struct sc_line *l)
+{
+	if (!l->intr || l->nr == s->nr_rt_sigreturn || l->nr == s->nr_sigreturn)
+		return -1;
+	return l->nr;
 }
 
 /* the one live task, for unprefixed lines after prefixed ones */
@@ -456,7 +694,6 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 
 	switch (l->type) {
 	case SC_LINE_SKIP:
-	case SC_LINE_SIGNAL:
 		return;
 	case SC_LINE_ATTACHED:
 		/* a new child (or an attached pid): never the unprefixed root */
@@ -488,17 +725,45 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		return;
 	s->last = t;
 	switch (l->type) {
-	case SC_LINE_SYSCALL:
-		flush_pending(s, t);
-		complete(s, t, l->nr, l->ret_kind, l->ret,
-			 l->has_comm ? l->comm : NULL, file, line);
+	case SC_LINE_SIGNAL: {
+		/* the call just before, if this signal interrupted it.  A
+		 * handler's frame sets the registers the next signal sees
+		 * (ax 0: no call); a signal without one leaves them, as the
+		 * kernel's get_signal() takes the next in the same loop (and
+		 * the untraced kernel never saw an undelivered one) */
+		long restart_nr = t->intr_nr;
+		int delivered, handler;
+
+		if (!t->linked && !t->frozen) {
+			/* told at the link; the table there may differ */
+			buffer(t, SC_SEQ_EV_SIGNAL, restart_nr, line, l->sig, 0);
+			verdict(t->sighand, l->sig, &delivered, &handler);
+		} else {
+			handler = deliver(s, t, l->sig, restart_nr);
+		}
+		if (handler)
+			t->intr_nr = -1;
 		break;
+	}
+	case SC_LINE_SYSCALL: {
+		struct call_args a = { l->has_comm ? l->comm : NULL, l->sig,
+				       l->act, l->cflags };
+
+		flush_pending(s, t);
+		t->intr_nr = interrupted(s, l);
+		complete(s, t, l->nr, l->ret_kind, l->ret, &a, file, line);
+		break;
+	}
 	case SC_LINE_UNFINISHED:
 		flush_pending(s, t);
+		t->intr_nr = -1;
 		t->pending = 1;
 		t->pend_nr = l->nr;
 		t->pend_line = line;
 		t->pend_has_comm = l->has_comm;
+		t->pend_sig = l->sig;
+		t->pend_act = l->act;
+		t->pend_cflags = l->cflags;
 		if (l->has_comm)
 			memcpy(t->pend_comm, l->comm, 16);
 		if (is_exec(s, l->nr) && l->has_comm) {
@@ -512,11 +777,13 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		break;
 	case SC_LINE_RESUMED:
 		if (t->pending && t->pend_nr == l->nr) {
+			struct call_args a = pend_args(t);
+
 			if (l->ret_kind == SC_RET_NONE && !l->cut)
 				break;	/* resumed, then unfinished again */
 			t->pending = 0;
-			complete(s, t, l->nr, l->ret_kind, l->ret,
-				 t->pend_has_comm ? t->pend_comm : NULL, file,
+			t->intr_nr = interrupted(s, l);
+			complete(s, t, l->nr, l->ret_kind, l->ret, &a, file,
 				 t->pend_line);
 			break;
 		}
@@ -541,6 +808,14 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				tmp.bind = s->exec_bind;
 				s->ops->exec(s->ctx, &tmp, comm, file, line, 0,
 					     &nb);
+				/* the thread group's table, as the thread that
+				 * exec'd had it */
+				if (o && o != t && o->sighand) {
+					sighand_put(t->sighand);
+					t->sighand = sighand_ref(o->sighand);
+				}
+				sighand_exec(t);
+				t->intr_nr = -1;
 				t->bind = nb;
 				t->linked = 1;
 				t->frozen = 1;

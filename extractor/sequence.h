@@ -28,9 +28,30 @@ struct sc_seq_bind {
 	uint32_t profile;	/* consumer's profile id (check/score) */
 };
 
+/* what a buffered event is */
+#define SC_SEQ_EV_CALL		0	/* a syscall: nr; a successful
+					 * sigaction: sig gets act */
+#define SC_SEQ_EV_SIGNAL	1	/* a signal line: sig; nr = restart_nr */
+
 struct sc_seq_ev {
 	long nr;		/* as parsed (may be >= SC_NR_MAX) */
 	unsigned long line;
+	int16_t sig;
+	uint8_t kind, act;
+};
+
+/*
+ * Signal dispositions of one process (design.md, "Signals in a trace"):
+ * shared by its threads and by CLONE_SIGHAND children, copied at fork.
+ * act[sig] is an SC_ACT_* of strace.h (with SC_ACT_RESETHAND), or
+ * SC_ACT_NOHANDLER: SIG_DFL or SIG_IGN, the trace cannot tell which (an
+ * unknown disposition across an exec).
+ */
+#define SC_ACT_NOHANDLER	5
+
+struct sc_sighand {
+	unsigned refs;
+	uint8_t act[SC_SIG_MAX + 1];
 };
 
 /* an entry of a chained hash table keyed by tid: the first member of a
@@ -57,6 +78,11 @@ struct sc_seq_task {
 	unsigned long pend_line;
 	int pend_has_comm;
 	char pend_comm[16];
+	int pend_sig, pend_act, pend_cflags;	/* sigaction, clone arguments */
+	/* signals */
+	struct sc_sighand *sighand;	/* NULL: all unknown (not allocated) */
+	long intr_nr;			/* the last call, interrupted, and no
+					 * handler ran since (-1: none) */
 	/* creation not seen yet: ring of the latest events */
 	int linked;		/* creation seen, or never expected */
 	int frozen;		/* exec'd while unlinked: buffer complete */
@@ -86,12 +112,20 @@ struct sc_seq_ops {
 	/* a line the parser or the sequencer refuses */
 	void (*error)(void *ctx, const char *file, unsigned long line,
 		      const char *reason);
+	/* a signal as the untraced kernel sees it in task t (docs/design.md, "Signals"):
+	 * delivered = 1 if the untraced kernel would deliver it at all (signal_deliver fires),
+	 * handler = 1 if it runs a handler (the step pushes a frame),
+	 * restart_nr = the syscall it interrupted, which the kernel re-issues (or user space may
+	 * retry), or -1 */
+	void (*signal)(void *ctx, struct sc_seq_task *t, int signo, int delivered, int handler,
+		       long restart_nr);
 };
 
 struct sc_link {
 	struct sc_tidnode node;		/* first: tid and hash chain */
 	struct sc_seq_bind bind;
 	unsigned call;
+	struct sc_sighand *sighand;	/* the child's (a reference), or NULL */
 	/* the parent's open signal frames, which the child inherits */
 	uint8_t nframes, lost;
 	struct sc_frame frames[SC_FRAMES_MAX];
@@ -102,6 +136,7 @@ struct sc_seq {
 	void *ctx;
 	int arch;
 	int nr_execve, nr_execveat, nr_clone, nr_clone3, nr_fork, nr_vfork;
+	int nr_rt_sigreturn, nr_sigreturn;
 	struct sc_tidmap tasks;
 	struct sc_seq_task *last;	/* the previous line's task */
 	struct sc_tidmap links;

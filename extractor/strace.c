@@ -167,6 +167,99 @@ static int exec_comm(const char *p, const char *e, char comm[16])
 	return 1;
 }
 
+/*
+ * Signal names as strace prints them on x86_64 and i386 (its signalent
+ * tables), without "SIG"; the real-time ones are SIGRTMIN (32) and
+ * SIGRT_n (32 + n).  Older names strace or a reader may use are aliases.
+ * Found through a small hash table: posix_spawn's child makes two
+ * rt_sigaction calls a signal, a third of some traces' lines, and a scan
+ * of this table cost 200 instructions a name.
+ */
+static const struct { char name[7]; unsigned char len, sig; } sig_names[] = {
+	{ "HUP", 3, 1 }, { "INT", 3, 2 }, { "QUIT", 4, 3 }, { "ILL", 3, 4 },
+	{ "TRAP", 4, 5 }, { "ABRT", 4, 6 }, { "BUS", 3, 7 }, { "FPE", 3, 8 },
+	{ "KILL", 4, 9 }, { "USR1", 4, 10 }, { "SEGV", 4, 11 },
+	{ "USR2", 4, 12 }, { "PIPE", 4, 13 }, { "ALRM", 4, 14 },
+	{ "TERM", 4, 15 }, { "STKFLT", 6, 16 }, { "CHLD", 4, 17 },
+	{ "CONT", 4, 18 }, { "STOP", 4, 19 }, { "TSTP", 4, 20 },
+	{ "TTIN", 4, 21 }, { "TTOU", 4, 22 }, { "URG", 3, 23 },
+	{ "XCPU", 4, 24 }, { "XFSZ", 4, 25 }, { "VTALRM", 6, 26 },
+	{ "PROF", 4, 27 }, { "WINCH", 5, 28 }, { "IO", 2, 29 }, { "PWR", 3, 30 },
+	{ "SYS", 3, 31 }, { "RTMIN", 5, 32 },
+	{ "IOT", 3, 6 }, { "CLD", 3, 17 }, { "POLL", 4, 29 }, { "UNUSED", 6, 31 },
+};
+
+#define SIG_HASH	128
+static unsigned char sig_hash[SIG_HASH];	/* index in sig_names + 1 */
+
+static unsigned sig_hash_of(const char *n, size_t len)
+{
+	return ((unsigned char)n[0] * 31u + (unsigned char)n[len - 1] * 7u +
+		(unsigned)len) & (SIG_HASH - 1);
+}
+
+__attribute__((constructor))
+static void sig_hash_init(void)
+{
+	for (size_t i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++) {
+		unsigned h = sig_hash_of(sig_names[i].name, sig_names[i].len);
+
+		while (sig_hash[h])
+			h = (h + 1) & (SIG_HASH - 1);
+		sig_hash[h] = (unsigned char)(i + 1);
+	}
+}
+
+/* "SIGxxx" at p -> its number, *end after it; 0 when it names none */
+static int sig_number(const char *p, const char *e, const char **end)
+{
+	const char *n;
+	size_t len;
+
+	if (!STARTS(p, e, "SIG"))
+		return 0;
+	n = p + 3;
+	for (p = n; p < e && is_name_char(*p); p++)
+		;
+	*end = p;
+	len = (size_t)(p - n);
+	if (len > 3 && !memcmp(n, "RT_", 3)) {
+		long v;
+		const char *q = parse_long(n + 3, p, &v);
+
+		return q == p && v >= 1 && v <= SC_SIG_MAX - 32 ? 32 + (int)v : 0;
+	}
+	if (!len)
+		return 0;
+	for (unsigned h = sig_hash_of(n, len); sig_hash[h];
+	     h = (h + 1) & (SIG_HASH - 1)) {
+		unsigned i = sig_hash[h] - 1u;
+
+		if (sig_names[i].len == len && !memcmp(sig_names[i].name, n, len))
+			return sig_names[i].sig;
+	}
+	return 0;
+}
+
+/* the kernel's restart codes strace shows as "= ? NAME": the call was
+ * interrupted by a signal (and may be restarted) */
+static int restart_code(const char *r, const char *e)
+{
+	static const char *const codes[] = {
+		"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
+		"ERESTART_RESTARTBLOCK",
+	};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		size_t n = strlen(codes[i]);
+
+		if ((size_t)(e - r) >= n && !memcmp(r, codes[i], n) &&
+		    (r + n == e || r[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
 /* the " = ret ..." part at the end of a call; e excludes -T and spaces;
  * the value is decoded only when wanted (hex addresses cost time) */
 static int parse_result(const char *p, const char *e, struct sc_line *out,
@@ -184,10 +277,15 @@ static int parse_result(const char *p, const char *e, struct sc_line *out,
 
 			if (r < e && *r == '?') {
 				out->ret_kind = SC_RET_UNKNOWN;
+				out->intr = e - r > 2 && r[1] == ' ' &&
+					    restart_code(r + 2, e);
 				return 0;
 			}
 			if (r >= e || !(is_digit(*r) || *r == '-'))
 				return -1;
+			if (*r == '-' && STARTS(r, e, "-1 EINTR") &&
+			    (e - r == 8 || r[8] == ' '))
+				out->intr = 1;
 			if (want && !parse_long(r, e, &out->ret))
 				return -1;
 			out->ret_kind = SC_RET_VALUE;
@@ -261,16 +359,193 @@ static void lookup(struct sc_line *out, int arch)
 	c->nr = out->nr;
 }
 
-/* calls whose result the sequencer needs: exec success, clone's child */
+/* calls whose result the sequencer needs: exec success, clone's child,
+ * a sigaction's success */
 static int want_ret(const char *n, unsigned len)
 {
 	switch (len) {
 	case 4: return !memcmp(n, "fork", 4);
 	case 5: return !memcmp(n, "clone", 5) || !memcmp(n, "vfork", 5);
-	case 6: return !memcmp(n, "clone3", 6) || !memcmp(n, "execve", 6);
+	case 6: return !memcmp(n, "clone3", 6) || !memcmp(n, "execve", 6) ||
+		       !memcmp(n, "signal", 6);
 	case 8: return !memcmp(n, "execveat", 8);
+	case 9: return !memcmp(n, "sigaction", 9);
+	case 12: return !memcmp(n, "rt_sigaction", 12);
 	}
 	return 0;
+}
+
+/* which of flags[0..n) the flag list at p ("A|B|C", ended by any other
+ * byte) names: bit i for flags[i], in one pass */
+static unsigned flag_bits(const char *p, const char *e,
+			  const char *const *flags, unsigned n)
+{
+	unsigned bits = 0;
+
+	while (p < e) {
+		const char *q = p;
+
+		while (q < e && is_name_char(*q))
+			q++;
+		for (unsigned i = 0; i < n; i++)
+			if (flags[i][0] == p[0] && strlen(flags[i]) == (size_t)(q - p) &&
+			    !memcmp(p, flags[i], (size_t)(q - p)))
+				bits |= 1u << i;
+		if (q >= e || *q != '|')
+			break;
+		p = q + 1;
+	}
+	return bits;
+}
+
+/* a sigaction flags field (names or a number) at p: SA_RESETHAND in it */
+static int resethand(const char *p, const char *e)
+{
+	static const char *const names[] = { "SA_RESETHAND", "SA_ONESHOT" };
+	long v;
+
+	if (p < e && is_digit(*p))
+		return parse_long(p, e, &v) && (v & 0x80000000L);
+	return flag_bits(p, e, names, 2) != 0;
+}
+
+/* a handler value at p: SIG_DFL, SIG_IGN, or an address (-X raw: 0, 1);
+ * *end after it */
+static int handler_kind(const char *p, const char *e, const char **end)
+{
+	long v;
+
+	*end = p + 7;
+	if (STARTS(p, e, "SIG_DFL"))
+		return SC_ACT_DFL;
+	if (STARTS(p, e, "SIG_IGN"))
+		return SC_ACT_IGN;
+	*end = parse_long(p, e, &v);
+	if (!*end)
+		return SC_ACT_UNKNOWN;
+	return v == 0 ? SC_ACT_DFL : v == 1 ? SC_ACT_IGN : SC_ACT_HANDLER;
+}
+
+/*
+ * The arguments of a sigaction line, p after the '(':
+ *   rt_sigaction(SIGALRM, {sa_handler=0x55.., sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, ...}, NULL, 8)
+ *   rt_sigaction(SIGINT, NULL, {sa_handler=SIG_DFL, ...}, 8)     (a query)
+ *   signal(SIGINT, SIG_IGN)                                     (i386)
+ * The kernel's signal() sets SA_ONESHOT with a handler.  Only these
+ * arguments are scanned, and only on these rare lines.
+ */
+static void sigaction_args(const char *p, const char *e, int is_signal,
+			   struct sc_line *out)
+{
+	const char *q, *close;
+	int sig = sig_number(p, e, &q), kind;
+	long v;
+
+	if (!sig && (q = parse_long(p, e, &v)) && v >= 1 && v <= SC_SIG_MAX)
+		sig = (int)v;	/* -X raw and -X verbose print numbers */
+	if (!sig)
+		return;
+	if (STARTS(q, e, " /* ")) {
+		q = memmem(q, (size_t)(e - q), "*/", 2);
+		if (!q)
+			return;
+		q += 2;
+	}
+	if (!STARTS(q, e, ", "))
+		return;
+	q += 2;
+	if (is_signal) {
+		kind = handler_kind(q, e, &q);
+		out->sig = sig;
+		out->act = kind | (kind == SC_ACT_HANDLER ? SC_ACT_RESETHAND : 0);
+		return;
+	}
+	if (STARTS(q, e, "NULL"))
+		return;		/* no new action */
+	out->sig = sig;
+	if (!STARTS(q, e, "{sa_handler=")) {
+		out->act = SC_ACT_UNKNOWN;	/* an address: not decoded */
+		return;
+	}
+	q += 12;
+	kind = handler_kind(q, e, &q);
+	out->act = kind;
+	if (!q)
+		return;
+	/* strace's order: sa_handler, sa_mask=[...] or ~[...], sa_flags */
+	if (STARTS(q, e, ", sa_mask=") &&
+	    (close = memchr(q, ']', (size_t)(e - q))) &&
+	    STARTS(close + 1, e, ", sa_flags=")) {
+		q = close + 12;
+	} else {
+		close = memchr(q, '}', (size_t)(e - q));
+		q = close ? memmem(q, (size_t)(close - q), "sa_flags=", 9) : NULL;
+		if (!q)
+			return;
+		q += 9;
+	}
+	if (resethand(q, e))
+		out->act |= SC_ACT_RESETHAND;
+}
+
+/* the flags= argument of a clone/clone3 line, p after the '(' */
+static void clone_flags(const char *p, const char *e, struct sc_line *out)
+{
+	static const char *const names[] = {
+		"CLONE_SIGHAND", "CLONE_THREAD", "CLONE_CLEAR_SIGHAND",
+	};
+	const char *q = memmem(p, (size_t)(e - p), "flags=", 6);
+	unsigned bits;
+	long v;
+
+	if (!q)
+		return;
+	q += 6;
+	if (q < e && is_digit(*q)) {
+		/* -X raw: the number (CLONE_SIGHAND 0x800, CLONE_THREAD
+		 * 0x10000, CLONE_CLEAR_SIGHAND 0x100000000) */
+		if (!parse_long(q, e, &v))
+			return;
+		out->cflags = SC_CLONE_KNOWN |
+			      (v & 0x10800 ? SC_CLONE_SIGHAND : 0) |
+			      (v & 0x100000000L ? SC_CLONE_CLEAR_SIGHAND : 0);
+		return;
+	}
+	bits = flag_bits(q, e, names, 3);
+	out->cflags = SC_CLONE_KNOWN | (bits & 3 ? SC_CLONE_SIGHAND : 0) |
+		      (bits & 4 ? SC_CLONE_CLEAR_SIGHAND : 0);
+}
+
+/* the arguments the sequencer reads: of sigaction and clone lines */
+static void call_args(const char *p, const char *e, struct sc_line *out)
+{
+	const char *n = out->name;
+	char z = n[out->namelen - 1];
+
+	/* most calls stop here: clone[3], [rt_]sig{nal,action} end so */
+	if (z != 'e' && z != 'n' && z != 'l' && z != '3')
+		return;
+
+	switch (out->namelen) {
+	case 5:
+		if (!memcmp(n, "clone", 5))
+			clone_flags(p, e, out);
+		break;
+	case 6:
+		if (!memcmp(n, "clone3", 6))
+			clone_flags(p, e, out);
+		else if (!memcmp(n, "signal", 6))
+			sigaction_args(p, e, 1, out);
+		break;
+	case 9:
+		if (!memcmp(n, "sigaction", 9))
+			sigaction_args(p, e, 0, out);
+		break;
+	case 12:
+		if (!memcmp(n, "rt_sigaction", 12))
+			sigaction_args(p, e, 0, out);
+		break;
+	}
 }
 
 static void error(struct sc_line *out, const char *reason)
@@ -293,6 +568,10 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	out->ret_kind = SC_RET_NONE;
 	out->ret = 0;
 	out->cut = cut;
+	out->intr = 0;
+	out->sig = 0;
+	out->act = 0;
+	out->cflags = 0;
 	out->has_comm = 0;
 	out->reason = NULL;
 
@@ -343,6 +622,13 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	switch (*p) {
 	case '-':
 		if (STARTS(p, e, "--- ")) {
+			/* "--- stopped by SIGTSTP ---" is a group stop, not a
+			 * delivery (the delivery has a line of its own) */
+			if (STARTS(p + 4, e, "stopped by "))
+				return;
+			out->sig = sig_number(p + 4, e, &q);
+			if (!out->sig)
+				return error(out, "unknown signal name");
 			out->type = SC_LINE_SIGNAL;
 			return;
 		}
@@ -410,6 +696,8 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		  (out->namelen == 8 && !memcmp(out->name, "execveat", 8));
 	if (is_exec)
 		out->has_comm = exec_comm(p, e, out->comm);
+	else if (out->namelen >= 5 && out->namelen <= 12)
+		call_args(p + 1, e, out);
 	e = strip_tail(p, e);
 	if (ENDS(p, e, "<unfinished ...>")) {
 		out->type = SC_LINE_UNFINISHED;
@@ -715,11 +1003,12 @@ static void ahead_parse(struct sc_ahead *a, struct sc_batch *b,
 	sc_strace_parse(line, len, a->arch, cut, &l);
 	x.dline = (uint32_t)(a->r.lineno - b->line0);
 	x.type = (uint8_t)l.type;
-	x.ret_kind = (uint8_t)l.ret_kind;
-	x.flags = (cut ? SC_REC_CUT : 0) |
+	x.ret_kind = (uint8_t)(l.ret_kind | l.act << 4);
+	x.sig = (uint8_t)l.sig;
+	x.flags = (cut ? SC_REC_CUT : 0) | (l.intr ? SC_REC_INTR : 0) |
 		  (warn && cut && l.type != SC_LINE_ERROR ? SC_REC_WARN : 0);
-	if (l.ret || l.has_comm || l.reason || l.pid != (int32_t)l.pid ||
-	    l.nr != (int32_t)l.nr) {
+	if (l.ret || l.has_comm || l.reason || l.cflags ||
+	    l.pid != (int32_t)l.pid || l.nr != (int32_t)l.nr) {
 		l.name = NULL;	/* points into a block the reader reuses */
 		l.namelen = 0;
 		x.flags |= SC_REC_EXT;
@@ -730,7 +1019,6 @@ static void ahead_parse(struct sc_ahead *a, struct sc_batch *b,
 		x.pid = (int32_t)l.pid;
 		x.nr = (int32_t)l.nr;
 	}
-	x.pad = 0;
 	put_around(&b->rec[b->n++], &x, sizeof(x));
 }
 

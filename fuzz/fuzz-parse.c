@@ -41,6 +41,18 @@ static void check_record(const char *line, size_t len, const struct sc_line *l)
 	FZ_ASSERT(l->ret_kind >= SC_RET_NONE && l->ret_kind <= SC_RET_UNKNOWN);
 }
 
+/* what the sequencer tells of a signal is within its contract */
+static void check_signal(void *ctx, struct sc_seq_task *t, int signo,
+			 int delivered, int handler, long restart_nr)
+{
+	(void)ctx;
+	FZ_ASSERT(t && t->bind.bound);
+	FZ_ASSERT(signo >= 1 && signo <= SC_SIG_MAX);
+	FZ_ASSERT((delivered == 0 || delivered == 1) && (handler == 0 || handler == 1));
+	FZ_ASSERT(!handler || delivered);
+	FZ_ASSERT(restart_nr >= -1);
+}
+
 /* every line of data, each in a buffer of its own length, to s */
 static void feed(struct sc_seq *s, int arch, const uint8_t *data, size_t len)
 {
@@ -75,7 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	/* inputs ending in an odd byte are read as i386 traces */
 	build.arch = len && (data[len - 1] & 1) ? SC_ARCH_I386 : SC_ARCH_X86_64;
 	build.quiet = 1;
-	FZ_ASSERT(sc_seq_init(&s, build.arch, &build_ops, &build) == 0);
+	static struct sc_seq_ops ops;
+
+	ops = build_ops;
+	ops.signal = check_signal;
+	FZ_ASSERT(sc_seq_init(&s, build.arch, &ops, &build) == 0);
 	build.trace_id = 1;
 	feed(&s, build.arch, data, len);
 	for (size_t i = 0; i < build.set.n; i++) {

@@ -73,7 +73,17 @@ static void make_trace(struct text *t)
 		case 5: add(t, "this is not strace %d\n", i); break;
 		case 6: add(t, "strace: Process 4000000000 attached\n"); break;
 		case 7: add(t, "%d syscall_0xdeadbeef(0x1) = -1 ENOSYS (Function not implemented)\n", pid); break;
-		case 8: add(t, "\n"); break;
+		case 8:
+			/* signals, interrupted calls, sigaction arguments */
+			if (i % 4 == 0)
+				add(t, "%d read(0, 0x7f, 1) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n", pid);
+			else if (i % 4 == 1)
+				add(t, "%d --- SIGRT_%d {si_signo=SIGRT_%d, si_code=SI_USER} ---\n", pid, 1 + i % 32, 1 + i % 32);
+			else if (i % 4 == 2)
+				add(t, "%d rt_sigaction(SIGUSR1, {sa_handler=0x55, sa_mask=[], sa_flags=SA_RESTORER|SA_RESETHAND, sa_restorer=0x7f}, NULL, 8) = 0\n", pid);
+			else
+				add(t, "\n");
+			break;
 		case 9: add(t, "%d +++ exited with 0 +++\n", pid); break;
 		case 10: add(t, "%d 12:00:00.123456 write(1, \"x\", 1) = 1 <0.000010>\n", pid); break;
 		case 11:
@@ -90,7 +100,8 @@ static void make_trace(struct text *t)
 		}
 		if (i == 20000)
 			for (int k = 0; k < 3000; k++)
-				add(t, "7 clone3({flags=CLONE_VM}, 88) = %d\n", 8 + k);
+				add(t, "7 clone3({flags=CLONE_VM%s}, 88) = %d\n",
+				    k % 2 ? "|CLONE_SIGHAND" : "", 8 + k);
 	}
 	add(t, "5 openat(AT_FDCWD, \"/etc/pas");
 }
@@ -99,7 +110,9 @@ static int same_line(const struct sc_line *a, const struct sc_line *b)
 {
 	return a->type == b->type && a->pid == b->pid && a->nr == b->nr &&
 	       a->ret_kind == b->ret_kind && a->ret == b->ret &&
-	       a->cut == b->cut && a->has_comm == b->has_comm &&
+	       a->cut == b->cut && a->intr == b->intr && a->sig == b->sig &&
+	       a->act == b->act && a->cflags == b->cflags &&
+	       a->has_comm == b->has_comm &&
 	       (!a->has_comm || !strncmp(a->comm, b->comm, 16)) &&
 	       a->reason == b->reason && !a->name && !a->namelen;
 }
