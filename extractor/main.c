@@ -427,8 +427,25 @@ static void s_error(void *ctx, const char *file, unsigned long line,
 	line_error(ctx, file, line, reason);
 }
 
+/* a signal line, for the learner and the replay alike: what the untraced
+ * kernel's signal_deliver would give the step.  A signal the kernel never
+ * delivers only makes strace's repeat of the call it interrupted a
+ * re-issue: the untraced run makes that call once. */
+static void t_signal(void *ctx, struct sc_seq_task *t, int signo,
+		     int delivered, int handler, long restart_nr)
+{
+	(void)ctx;
+	(void)signo;
+	if (!t->bind.bound)
+		return;
+	if (delivered)
+		sc_task_signal(&t->rs, handler, restart_nr);
+	else if (restart_nr >= 0)
+		sc_task_signal(&t->rs, 0, restart_nr);
+}
+
 static const struct sc_seq_ops build_ops = {
-	b_start, b_unknown, b_syscall, b_exec, s_error, NULL,
+	b_start, b_unknown, b_syscall, b_exec, s_error, t_signal,
 };
 
 /* --dump-signals: the sequencer's signal events, for checking by hand */
@@ -447,7 +464,7 @@ static const struct sc_seq_ops dump_ops = {
 	b_start, b_unknown, b_syscall, b_exec, s_error, d_signal,
 };
 static const struct sc_seq_ops replay_ops = {
-	r_start, r_unknown, r_syscall, r_exec, s_error, NULL,
+	r_start, r_unknown, r_syscall, r_exec, s_error, t_signal,
 };
 
 /* ---- traces ------------------------------------------------------------------ */
