@@ -52,6 +52,8 @@ struct ctx {
 	struct sc_table table;
 	struct pstat *ps;		/* [nprofiles + 1] */
 	double target_fpr, margin;
+	FILE *steps;		/* --steps: every scored step, for scripts/evaluate */
+	const char *cur_trace;
 	unsigned long malformed, cut, skipped_nr, violations;
 	int fatal;
 };
@@ -90,6 +92,8 @@ static void usage(FILE *f)
 "      --comm NAME      profile name of numeric traces\n"
 "  -a, --arch ARCH      x86_64 (default) | i386\n"
 "  -q, --quiet          no per-line error messages, only the summary\n"
+"      --steps FILE     --score: write every scored step to FILE, one line\n"
+"                       TRACE PROFILE TID A B X COST (tab-separated)\n"
 "  -h, --help\n"
 "\n"
 "strace traces: plain, -f, -ff (app.syscall.PID files given together are\n"
@@ -328,6 +332,10 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		report(c, t, SC_EV_ANOMALY_SCORE, &r, nr, NULL, file, line);
 	if (!r.checked)
 		return;
+	if (c->steps)
+		fprintf(c->steps, "%s\t%s\t%ld\t%u\t%u\t%u\t%u\n",
+			c->cur_trace, c->set.v[t->bind.profile - 1]->comm,
+			t->node.tid, r.a, r.b, r.x, r.cost);
 	ps->cost_sum += r.cost;
 	ps->ncost++;
 	ps->window = c->table.info[t->bind.profile].window;
@@ -584,6 +592,7 @@ static int run_trace(struct ctx *c, const struct trace *tr)
 			&replay_ops, c) < 0)
 		die_oom();
 	c->trace_id++;
+	c->cur_trace = tr->name;
 	if (c->mode != M_BUILD) {
 		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 			struct pstat *ps = &c->ps[i];
@@ -902,6 +911,7 @@ int main(int argc, char **argv)
 		{ "comm", required_argument, NULL, 'C' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "steps", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -977,6 +987,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'q': c.quiet = 1; break;
+		case 'S':
+			c.steps = fopen(optarg, "w");
+			if (!c.steps) {
+				fprintf(stderr, "extractor: %s: %s\n", optarg,
+					strerror(errno));
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1070,6 +1088,10 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; c.ps && i <= c.table.nprofiles; i++)
 			free(c.ps[i].hist);
 		sc_table_free(&c.table);
+	}
+	if (c.steps && fclose(c.steps) && !rc) {
+		fprintf(stderr, "extractor: --steps: %s\n", strerror(errno));
+		rc = 2;
 	}
 	free(c.ps);
 	free(c.last_trace);

@@ -93,17 +93,45 @@ threshold() {
 	[[ "$output" == *"--target-fpr"* ]]
 }
 
-@test "evaluate: AUC and detection on the tiny set, SVG written" {
-	run "$ROOT/scripts/evaluate" --folds 2 --seed 1 --svg "$TMP/e.svg" \
+@test "evaluate: AUC and detection on the tiny set, PNG and SVG written" {
+	run "$ROOT/scripts/evaluate" --folds 2 --seed 1 --plot "$TMP/e" \
 		--json "$TMP/e.json" "$EVAL/tiny"
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "program "*"AUC"*"det@1%"*"det@5%"* ]]
-	# the attacks make transitions no normal run makes: perfect separation
-	[[ "${lines[1]}" =~ ^tiny\ +4\ +2\ +1\.000\ +100%\ +100% ]]
+	[[ "${lines[0]}" == "program "*"AUC"*"det@1%"*"det@.1%"*"FA/Msys"* ]]
+	# the attacks make transitions no normal run makes: perfect separation,
+	# on the folds of the dev part and on the held-out part
+	[[ "${lines[1]}" =~ ^tiny\ +dev\ +3\ +4\ +1\.000\ +100%\ +100%\ +0\.0 ]]
+	[[ "${lines[2]}" =~ ^tiny\ +held\ +1\ +2\*\ +1\.000\ +100% ]]
 	grep -q '<svg' "$TMP/e.svg"
-	grep -q '<polyline' "$TMP/e.svg"
+	[ "$(head -c 4 "$TMP/e.png" | tail -c 3)" = "PNG" ]
+	# 4 normal traces: 1 held out, 3 in the folds
 	[ "$(jq '.[0].normal' "$TMP/e.json")" -eq 4 ]
-	[ "$(jq '.[0].pos | length' "$TMP/e.json")" -eq 4 ]	# 2 attacks x 2 folds
+	[ "$(jq '.[0].held_normal' "$TMP/e.json")" -eq 1 ]
+	[ "$(jq '.[0].dev.kernel.pos | length' "$TMP/e.json")" -eq 4 ]	# 2 attacks x 2 folds
+}
+
+@test "evaluate: the held-out part does not depend on the seed" {
+	"$ROOT/scripts/evaluate" --folds 2 --seed 1 --json "$TMP/a.json" "$EVAL/tiny" >/dev/null
+	"$ROOT/scripts/evaluate" --folds 2 --seed 9 --json "$TMP/b.json" "$EVAL/tiny" >/dev/null
+	[ "$(jq -c '.[0].held.kernel.neg' "$TMP/a.json")" = "$(jq -c '.[0].held.kernel.neg' "$TMP/b.json")" ]
+}
+
+@test "evaluate --candidates: the Python twin of the kernel's statistic agrees with SCORE" {
+	run "$ROOT/scripts/evaluate" --folds 2 --candidates --json "$TMP/e.json" "$EVAL/linux/tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *disagrees* ]]
+	[ "$(jq '.[0].dev_twin_mismatch' "$TMP/e.json")" -eq 0 ]
+	[ "$(jq '.[0].held_twin_mismatch' "$TMP/e.json")" -eq 0 ]
+}
+
+@test "--score --steps: one line per scored step, costs summing to the score" {
+	hand_profile 8
+	run "$EXTRACTOR" --score "$TMP/p" --steps "$TMP/steps" --format numbers --comm hand \
+		"$EVAL/hand-seq.nr"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l < "$TMP/steps")" -eq 8 ]
+	[ "$(cut -f2 "$TMP/steps" | sort -u)" = "hand" ]
+	[ "$(awk -F'\t' '{ s += $7 } END { print s }' "$TMP/steps")" -eq 81950 ]
 }
 
 @test "evaluate: the same seed gives the same output" {
