@@ -916,7 +916,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c;
-	const char *outdir = "res", *profdir = NULL;
+	const char *outdir = "res", *profdir = NULL, *steps_path = NULL;
 	struct trace *tv;
 	size_t ntr;
 	char err[512];
@@ -987,14 +987,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'q': c.quiet = 1; break;
-		case 'S':
-			c.steps = fopen(optarg, "w");
-			if (!c.steps) {
-				fprintf(stderr, "extractor: %s: %s\n", optarg,
-					strerror(errno));
-				return 2;
-			}
-			break;
+		case 'S': steps_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1002,6 +995,10 @@ int main(int argc, char **argv)
 	if (nmodes > 1) {
 		fprintf(stderr, "extractor: --check, --score and --validate "
 			"exclude each other\n");
+		return 2;
+	}
+	if (steps_path && c.mode != M_SCORE) {
+		fprintf(stderr, "extractor: --steps goes with --score\n");
 		return 2;
 	}
 	if (optind >= argc) {
@@ -1050,6 +1047,17 @@ int main(int argc, char **argv)
 				if (!c.ps[i].hist)
 					die_oom();
 			}
+	}
+	if (steps_path) {
+		c.steps = fopen(steps_path, "w");
+		if (!c.steps) {
+			fprintf(stderr, "extractor: %s: %s\n", steps_path,
+				strerror(errno));
+			sc_table_free(&c.table);
+			sc_profile_set_free(&c.set);
+			free(c.ps);
+			return 2;
+		}
 	}
 	if (c.format != F_STRACE) {
 		ntr = (size_t)(argc - optind);

@@ -136,6 +136,15 @@ threshold() {
 	[ "$(awk -F'\t' '{ s += $7 } END { print s }' "$TMP/steps")" -eq 81730 ]
 }
 
+@test "--steps without --score is refused" {
+	hand_profile 8
+	run "$EXTRACTOR" --check "$TMP/p" --steps "$TMP/steps" --format numbers --comm hand \
+		"$EVAL/hand-seq.nr"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--steps goes with --score"* ]]
+	[ ! -e "$TMP/steps" ]
+}
+
 @test "evaluate: the same seed gives the same output" {
 	a=$("$ROOT/scripts/evaluate" --folds 2 --seed 7 --json "$TMP/a.json" "$EVAL/tiny")
 	b=$("$ROOT/scripts/evaluate" --folds 2 --seed 7 --json "$TMP/b.json" "$EVAL/tiny")
