@@ -55,6 +55,8 @@ struct ctx {
 	double target_fpr, margin;
 	uint64_t transparent[SC_NR_MAX / 64];	/* build: of new profiles */
 	const char *outdir;	/* build: where profiles are merged into */
+	FILE *steps;		/* --steps: every scored step, for scripts/evaluate */
+	const char *cur_trace;
 	unsigned long malformed, cut, skipped_nr, violations;
 	int fatal;
 };
@@ -100,6 +102,8 @@ static void usage(FILE *f)
 "      --comm NAME      profile name of numeric traces\n"
 "  -a, --arch ARCH      x86_64 (default) | i386\n"
 "  -q, --quiet          no per-line error messages, only the summary\n"
+"      --steps FILE     --score: write every scored step to FILE, one line\n"
+"                       TRACE PROFILE TID A B X COST (tab-separated)\n"
 "  -h, --help\n"
 "      --dump-signals   debugging aid: build nothing, print every signal line\n"
 "                       of a task bound at an exec as the untraced kernel\n"
@@ -378,6 +382,10 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		report(c, t, SC_EV_ANOMALY_SCORE, &r, nr, NULL, file, line);
 	if (!r.checked)
 		return;
+	if (c->steps)
+		fprintf(c->steps, "%s\t%s\t%ld\t%u\t%u\t%u\t%u\n",
+			c->cur_trace, c->set.v[t->bind.profile - 1]->comm,
+			t->node.tid, r.a, r.b, r.x, r.cost);
 	ps->cost_sum += r.cost;
 	ps->ncost++;
 	ps->window = c->table.info[t->bind.profile].window;
@@ -667,6 +675,7 @@ static int run_trace(struct ctx *c, const struct trace *tr)
 			c->mode == M_DUMP_SIGNALS ? &dump_ops : &replay_ops, c) < 0)
 		die_oom();
 	c->trace_id++;
+	c->cur_trace = tr->name;
 	if (c->mode != M_BUILD && c->mode != M_DUMP_SIGNALS) {
 		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 			struct pstat *ps = &c->ps[i];
@@ -989,13 +998,14 @@ int main(int argc, char **argv)
 		{ "comm", required_argument, NULL, 'C' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "steps", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "dump-signals", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c;
 	const char *outdir = "res", *profdir = NULL, *transparent = "default";
-	const char *ofile = NULL;
+	const char *ofile = NULL, *steps_path = NULL;
 	struct trace *tv;
 	size_t ntr;
 	char err[512];
@@ -1070,6 +1080,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'q': c.quiet = 1; break;
+		case 'P': steps_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1077,6 +1088,10 @@ int main(int argc, char **argv)
 	if (nmodes > 1) {
 		fprintf(stderr, "extractor: --check, --score, --validate, "
 			"--seccomp and --dump-signals exclude each other\n");
+		return 2;
+	}
+	if (steps_path && c.mode != M_SCORE) {
+		fprintf(stderr, "extractor: --steps goes with --score\n");
 		return 2;
 	}
 	if (optind >= argc || (kill && !seccomp)) {
@@ -1140,6 +1155,17 @@ int main(int argc, char **argv)
 					die_oom();
 			}
 	}
+	if (steps_path) {
+		c.steps = fopen(steps_path, "w");
+		if (!c.steps) {
+			fprintf(stderr, "extractor: %s: %s\n", steps_path,
+				strerror(errno));
+			sc_table_free(&c.table);
+			sc_profile_set_free(&c.set);
+			free(c.ps);
+			return 2;
+		}
+	}
 	if (c.format != F_STRACE) {
 		ntr = (size_t)(argc - optind);
 		tv = calloc(ntr, sizeof(*tv));
@@ -1177,6 +1203,10 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; c.ps && i <= c.table.nprofiles; i++)
 			free(c.ps[i].hist);
 		sc_table_free(&c.table);
+	}
+	if (c.steps && fclose(c.steps) && !rc) {
+		fprintf(stderr, "extractor: --steps: %s\n", strerror(errno));
+		rc = 2;
 	}
 	free(c.ps);
 	free(c.last_trace);

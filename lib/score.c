@@ -3,7 +3,8 @@
  * The scoring model (docs/scoring.md): design.md section 3's interpolated
  * trigram model over one profile's counts,
  *   P(x | a,b) = 0.80*c3/ctx3 + 0.15*c2/ctx2 + 0.05*c1/N
- * for known transitions, plus an escape cost of SC_ESCAPE_BITS on every
+ * for known transitions, whose cost -log2 P is scaled down by
+ * 2^SC_KNOWN_SHIFT, plus an escape cost of SC_ESCAPE_BITS on every
  * back-off entry: a transition the profile never saw costs its bigram (or
  * unigram) cost plus the escape, so novelty always weighs more than the
  * rarest known path.  Chosen by measurement (scripts/evaluate, numbers in
@@ -32,6 +33,17 @@
  * nothing lost on the UNM set; 8 bits does less, 32 no better.
  */
 #define SC_ESCAPE_BITS	16
+
+/*
+ * Known transitions weigh a quarter of their -log2 P.  Between normal
+ * runs their costs are mostly noise (a rare but known path costs 10 bits
+ * and more), while novelty is what most often separates an attack; at a
+ * quarter, the window sum is mostly the novelties with their back-off
+ * costs, and a run of rare known paths still counts.  Measured in
+ * docs/scoring.md: 1/16 is no better, 1 loses up to 0.07 AUC on
+ * per-process mixed-program data.
+ */
+#define SC_KNOWN_SHIFT	2
 
 /*
  * Sparse counts keyed by two symbols: profiles see a few thousand of the
@@ -255,21 +267,26 @@ static double model_prob(const struct sc_model *m, int order, unsigned a,
 	return W3 * p3 + W2 * p2 + W1 * p1;
 }
 
+/* cost of a known transition: -log2 P scaled down by 2^SC_KNOWN_SHIFT */
+static uint16_t known_cost(double p)
+{
+	return (uint16_t)(sc_cost_from_prob(p) >> SC_KNOWN_SHIFT);
+}
+
 uint16_t sc_model_cost(const struct sc_model *m, unsigned a, unsigned b,
 		       unsigned x)
 {
 	if (!sym_ok(b) || !sym_ok(x) || (m->depth != 1 && !sym_ok(a)))
 		return SC_COST_CAP;
-	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x,
-					    NULL));
+	return known_cost(model_prob(m, m->depth == 1 ? 2 : 3, a, b, x, NULL));
 }
 
 uint16_t sc_model_cost_row(const struct sc_model *m, const struct sc_trans *t)
 {
 	if (!sym_ok(t->b) || !sym_ok(t->x) || (m->depth != 1 && !sym_ok(t->a)))
 		return SC_COST_CAP;
-	return sc_cost_from_prob(model_prob(m, m->depth == 1 ? 2 : 3, t->a,
-					    t->b, t->x, t));
+	return known_cost(model_prob(m, m->depth == 1 ? 2 : 3, t->a, t->b,
+				     t->x, t));
 }
 
 /* cost of a back-off entry: -log2 P + the escape, capped like any cost */

@@ -159,32 +159,32 @@ int main(void)
 	sc_task_start(&t, &st, 1, EXECVE);
 	ok(st.a == SC_START && st.b == EXECVE && st.score.fill == 0,
 	   "exec: state (START, execve), empty score");
-	/* (START, execve) -> brk: known, cost 17 (test_model T1) */
+	/* (START, execve) -> brk: known, cost 17 >> 2 = 4 (test_model T1) */
 	is(sc_task_step(&t, &st, BRK, 0, &r), 0, "brk: known");
-	ok(r.checked && r.a == SC_START && r.b == EXECVE && r.x == BRK && r.cost == 17,
-	   "brk: checked (START, execve, brk), cost 17");
+	ok(r.checked && r.a == SC_START && r.b == EXECVE && r.x == BRK && r.cost == 4,
+	   "brk: checked (START, execve, brk), cost 4");
 	ok(st.a == EXECVE && st.b == BRK, "state (execve, brk)");
-	/* (execve, brk) -> mmap: 96; window [17, 96] = 113 <= 512 */
+	/* (execve, brk) -> mmap: 96 >> 2 = 24; window [4, 24] = 28 <= 512 */
 	is(sc_task_step(&t, &st, MMAP, 0, &r), 0, "mmap: known");
-	ok(r.cost == 96 && !r.anomaly, "mmap: cost 96, no anomaly (sum 113)");
+	ok(r.cost == 24 && !r.anomaly, "mmap: cost 24, no anomaly (sum 28)");
 
 	/* compat and out-of-range numbers: violations, state and score kept */
 	is(sc_task_step(&t, &st, 11, 1, &r), SC_EV_COMPAT_SYSCALL, "compat syscall");
 	ok(!r.checked && r.cost == 0 && st.a == BRK && st.b == MMAP &&
-	   st.score.sum == 113, "compat: state and score unchanged");
+	   st.score.sum == 28, "compat: state and score unchanged");
 	is(sc_task_step(&t, &st, 600, 0, &r), SC_EV_UNKNOWN_SYSCALL, "nr 600");
 	is(sc_task_step(&t, &st, -1, 0, &r), SC_EV_UNKNOWN_SYSCALL, "nr -1");
 	ok(st.a == BRK && st.b == MMAP && st.score.fill == 2,
 	   "unknown-syscall: state and score unchanged");
 
 	/* (brk, mmap) -> read: unseen; unigram read 1918 + 16-bit escape
-	 * 4096 = 6014; window [96, 6014] = 6110 > 512: the anomaly edge */
+	 * 4096 = 6014; window [24, 6014] = 6038 > 512: the anomaly edge */
 	is(sc_task_step(&t, &st, READ, 0, &r), SC_EV_UNSEEN_TRANSITION, "read: unseen");
 	ok(r.a == BRK && r.b == MMAP && r.cost == 6014, "unseen cost from the unigram: 1918 + 4096");
 	is(r.anomaly, 1, "window mean over 1 bit: anomaly");
-	is(st.score.sum, 96 + 6014, "window sum 6110");
-	/* mean = 6110 / 2 / 256 bits */
-	ok(sc_task_score(&st) == 6110.0 / 2 / 256, "score %.4f bits", sc_task_score(&st));
+	is(st.score.sum, 24 + 6014, "window sum 6038");
+	/* mean = 6038 / 2 / 256 bits */
+	ok(sc_task_score(&st) == 6038.0 / 2 / 256, "score %.4f bits", sc_task_score(&st));
 	sc_task_step(&t, &st, BRK, 0, &r);
 	is(r.anomaly, 0, "still above: no second anomaly");
 	is(st.nsyscalls, 7, "every step counted, violations too");
@@ -204,7 +204,7 @@ int main(void)
 	is(sc_task_step(&t, &st, BRK, 0, &r), 0, "(UNKNOWN, read) -> brk: no verdict");
 	ok(!r.checked && st.a == READ && st.b == BRK, "state (read, brk)");
 	is(sc_task_step(&t, &st, MMAP, 0, &r), 0, "(read, brk) -> mmap: known");
-	ok(r.checked && r.cost == 11 && st.score.fill == 1, "checked, cost 11, scored");
+	ok(r.checked && r.cost == 11 >> 2 && st.score.fill == 1, "checked, cost 11 >> 2, scored");
 	is(sc_task_step(&t, &st, EXECVE, 0, &r), SC_EV_UNSEEN_SYSCALL,
 	   "(brk, mmap) -> execve: unseen, and outside the syscall set");
 	is(r.cost, SC_COST_CAP, "nothing matches: the cap");
