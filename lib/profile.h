@@ -22,6 +22,7 @@ struct sc_profile {
 	bool has_threshold;
 	double threshold;	/* bits per syscall */
 	uint64_t traces, tasks, syscalls;	/* stats */
+	uint64_t uring_ops;	/* io_uring opcodes it may submit: bit IORING_OP_* */
 	/* transitions: open-addressed hash of (a,b,x) -> count; use the API */
 	struct sc_trans *slots;
 	size_t nslots, ntrans;

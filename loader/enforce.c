@@ -102,6 +102,10 @@ void choose_programs(struct syscfi_bpf *skel, bool lazy, bool learn)
 	bpf_program__set_autoload(skel->progs.handle_sys_enter_lazy, lazy && !learn);
 	bpf_program__set_autoload(skel->progs.handle_sys_enter_learn, learn);
 	bpf_program__set_autoload(skel->progs.fold_tasks, !learn);
+	/* the kill domain's fallback: kill_domain_configure turns it on */
+	bpf_program__set_autoload(skel->progs.handle_doomed, false);
+	bpf_program__set_autoload(skel->progs.handle_doomed_fork, false);
+	bpf_program__set_autoload(skel->progs.handle_doomed_exec, false);
 	bpf_program__set_autoattach(skel->progs.fold_tasks, false);
 }
 
@@ -144,8 +148,10 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	skel->rodata->rate_per_sec = opts->rate;
 	skel->rodata->rate_burst = opts->burst;
 	choose_programs(skel, opts->existing, false);
+	kill_domain_configure(skel, opts->kill);
 	err = err ?: bpf_map__set_max_entries(skel->maps.trans, t->nslots);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.uring_ops, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_exe, nexe ?: 1);
@@ -176,6 +182,7 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 	int fd_info = bpf_map__fd(skel->maps.pinfo);
 	int fd_comm = bpf_map__fd(skel->maps.by_comm);
 	int fd_exe = bpf_map__fd(skel->maps.by_exe);
+	int fd_uring = bpf_map__fd(skel->maps.uring_ops);
 	uint32_t id;
 	int err;
 
@@ -186,7 +193,8 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 		const struct sc_profile *p = set->v[id - 1];
 		char comm[SC_COMM_LEN] = {0};
 
-		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY))
+		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY) ||
+		    bpf_map_update_elem(fd_uring, &id, &p->uring_ops, BPF_ANY))
 			return -errno;
 		/* every profile binds by comm too, exe-named ones included:
 		 * a copy of the binary elsewhere stays profiled (fail closed);
@@ -501,6 +509,8 @@ reload:
 		fprintf(stderr, "pinned: %s (%s)\n", pin.dir,
 			pin.adopt ? "adopted the running enforcement" : "new");
 	step_done(opts, start, "attached");
+	if (opts->kill)
+		kill_domain_report(skel);
 	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
 		count_transitions(&set));
 	rc = poll_events(rb, opts->duration) ? EXIT_KERNEL : EXIT_OK;
