@@ -259,6 +259,14 @@ struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n)
 	return out;
 }
 
+bool sc_profile_makes(const struct sc_profile *p, unsigned x)
+{
+	for (size_t i = 0; i < p->nslots; i++)
+		if (p->slots[i].a != EMPTY_A && p->slots[i].x == x)
+			return true;
+	return false;
+}
+
 int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src)
 {
 	if (strcmp(dst->comm, src->comm) || dst->arch != src->arch ||

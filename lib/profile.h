@@ -47,6 +47,8 @@ uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 			  unsigned x);
 /* transitions sorted by (name of a, name of b, name of x); caller frees */
 struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n);
+/* whether some transition of p ends in syscall x */
+bool sc_profile_makes(const struct sc_profile *p, unsigned x);
 /* merge src's counts and stats into dst (same comm/arch/depth) */
 int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src);
 

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "syscalls.h"
 #include "syscfi.skel.h"
 
 volatile sig_atomic_t stopping;
@@ -90,6 +91,22 @@ static size_t count_transitions(const struct sc_profile_set *set)
 	for (i = 0; i < set->n; i++)
 		n += set->v[i]->ntrans;
 	return n;
+}
+
+/* a program that sets up io_uring rings but lists no opcode has each
+ * submission reported (design.md 6b): say so once, at start */
+static void warn_uring_unlisted(const struct sc_profile_set *set)
+{
+	int nr = sc_syscall_nr(SC_ARCH_X86_64, "io_uring_setup");
+
+	for (size_t i = 0; nr >= 0 && i < set->n; i++) {
+		const struct sc_profile *p = set->v[i];
+
+		if (!p->uring_ops && p->arch == SC_ARCH_X86_64 &&
+		    sc_profile_makes(p, (unsigned)nr))
+			fprintf(stderr, "loader: %s: makes io_uring_setup but lists no io_uring opcode: every request it submits is a violation (learn them with --learn, or add \"io_uring\")\n",
+				p->path ? p->path : p->comm);
+	}
 }
 
 /* which programs load, between open and load: one copy of the sys_enter
@@ -410,6 +427,7 @@ int enforce_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	step_done(opts, start, "profiles read");
+	warn_uring_unlisted(&set);
 	/* the table is planned while the BPF object loads, with a map sized
 	 * for the most entries the set can give; its slots come later,
 	 * written into the map itself (fill_table) */

@@ -94,6 +94,7 @@ uring_profile() {
 @test "uring: a profile without an io_uring field allows no opcode" {
 	uring_profile ""
 	start_loader --json "$KDIR/p.json"
+	grep -q "p.json: makes io_uring_setup but lists no io_uring opcode" "$KDIR/loader.err"
 	run "$KDIR/$PROG" inline good "$KDIR/in" "$KDIR/out"
 	[ "$status" -eq 0 ]
 	stop_loader
