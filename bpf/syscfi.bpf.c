@@ -562,8 +562,8 @@ static __always_inline void read_arg(struct sc_event *ev, struct pt_regs *regs,
 /* SIGKILL every task outside the current thread group whose mm or file
  * table is the current task's.  Runs only on a kill; it visits every
  * thread of the machine once (the iterator ends; the verifier proves the
- * loop by its states, with no count), about 0.1 us a thread here
- * (docs/security.md, "the kill domain"). */
+ * loop by its states, with no count), about 0.3 us a thread here
+ * (docs/security.md, "The kill domain"). */
 static __noinline int domain_kill_walk(void)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();

@@ -32,7 +32,11 @@ uring_profile() {
 		echo "mmap openat io_uring_enter"
 		echo "openat io_uring_enter openat"
 		echo "io_uring_enter openat write"
-		# sqpoll: naps until the completion, or none if it was quick
+		# sqpoll: naps until the completion, or none if it was quick,
+		# after waking the SQ thread if it slept
+		echo "openat io_uring_enter nanosleep"
+		echo "io_uring_enter nanosleep nanosleep"
+		echo "io_uring_enter nanosleep openat"
 		echo "mmap openat nanosleep"
 		echo "openat nanosleep nanosleep"
 		echo "nanosleep nanosleep nanosleep"

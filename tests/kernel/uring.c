@@ -4,7 +4,8 @@
  * reads INPUT through an io_uring and writes what it read to RESULT
  * (tests/uring.bats).  Its syscalls are the same in both runs:
  *   io_uring_setup, mmap x3, openat(INPUT), io_uring_enter (MODE inline
- *   or async) or nanosleep until the completion (MODE sqpoll), openat
+ *   or async) or nanosleep until the completion (MODE sqpoll, after an
+ *   io_uring_enter that only wakes the SQ thread if it sleeps), openat
  *   (RESULT), write, close, exit_group
  * "good" queues IORING_OP_READ of INPUT; "bad" queues IORING_OP_OPENAT of
  * RESULT.evil (O_CREAT) instead: the same syscalls, another opcode.
@@ -26,6 +27,22 @@ static long sys_enter_wait(long ring)
 
 	__asm__ volatile("syscall" : "=a"(ret)
 			 : "a"(426), "D"(ring), "S"(1), "d"(1), "r"(r10),
+			   "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* io_uring_enter(ring, 0, 0, SQ_WAKEUP, NULL, 0): wake an idle SQPOLL
+ * thread; it submits, not this call */
+static long sys_enter_wakeup(long ring)
+{
+	register long r10 __asm__("r10") = 2;	/* IORING_ENTER_SQ_WAKEUP */
+	register long r8 __asm__("r8") = 0;
+	register long r9 __asm__("r9") = 0;
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret)
+			 : "a"(426), "D"(ring), "S"(0), "d"(0), "r"(r10),
 			   "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
@@ -141,6 +158,10 @@ __attribute__((used)) void uring_main(long *sp)
 	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
 	if (sqpoll) {
 		long ts[2] = { 0, 10000000 };
+
+		/* IORING_SQ_NEED_WAKEUP: the thread sleeps (as liburing does) */
+		if (__atomic_load_n((u32 *)(sqr + p.sq.flags), __ATOMIC_ACQUIRE) & 1)
+			sys_enter_wakeup(ring);
 
 		for (i = 0; i < 300 && __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head; i++)
 			sys6(35, (long)ts, 0, 0, 0);
