@@ -17,32 +17,16 @@ typedef unsigned long u64;
 
 #include "sys6.h"
 
-/* io_uring_enter(ring, 1, 1, GETEVENTS, NULL, 0): six arguments */
-static long sys_enter_wait(long ring)
+/* io_uring_enter(ring, submit, wait, flags, NULL, 0): six arguments */
+static long sys_enter(long ring, long submit, long wait, long flags)
 {
-	register long r10 __asm__("r10") = 1;	/* IORING_ENTER_GETEVENTS */
+	register long r10 __asm__("r10") = flags;
 	register long r8 __asm__("r8") = 0;
 	register long r9 __asm__("r9") = 0;
 	long ret;
 
 	__asm__ volatile("syscall" : "=a"(ret)
-			 : "a"(426), "D"(ring), "S"(1), "d"(1), "r"(r10),
-			   "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-/* io_uring_enter(ring, 0, 0, SQ_WAKEUP, NULL, 0): wake an idle SQPOLL
- * thread; it submits, not this call */
-static long sys_enter_wakeup(long ring)
-{
-	register long r10 __asm__("r10") = 2;	/* IORING_ENTER_SQ_WAKEUP */
-	register long r8 __asm__("r8") = 0;
-	register long r9 __asm__("r9") = 0;
-	long ret;
-
-	__asm__ volatile("syscall" : "=a"(ret)
-			 : "a"(426), "D"(ring), "S"(0), "d"(0), "r"(r10),
+			 : "a"(426), "D"(ring), "S"(submit), "d"(wait), "r"(r10),
 			   "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
@@ -85,6 +69,8 @@ struct sqe {
 struct cqe { u64 user_data; int res; u32 flags; };
 
 #define IORING_SETUP_SQPOLL	2
+#define IORING_ENTER_GETEVENTS	1
+#define IORING_ENTER_SQ_WAKEUP	2	/* only wakes the SQ thread: it submits */
 #define IOSQE_ASYNC		16
 #define OP_OPENAT		18
 #define OP_READ			22
@@ -159,14 +145,15 @@ __attribute__((used)) void uring_main(long *sp)
 	if (sqpoll) {
 		long ts[2] = { 0, 10000000 };
 
-		/* IORING_SQ_NEED_WAKEUP: the thread sleeps (as liburing does) */
+		/* IORING_SQ_NEED_WAKEUP: the thread sleeps; wake it, as
+		 * liburing does */
 		if (__atomic_load_n((u32 *)(sqr + p.sq.flags), __ATOMIC_ACQUIRE) & 1)
-			sys_enter_wakeup(ring);
+			sys_enter(ring, 0, 0, IORING_ENTER_SQ_WAKEUP);
 
 		for (i = 0; i < 300 && __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head; i++)
 			sys6(35, (long)ts, 0, 0, 0);
 	} else {
-		sys_enter_wait(ring);
+		sys_enter(ring, 1, 1, IORING_ENTER_GETEVENTS);
 	}
 	if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) != *cq_head)
 		n = cqes[*cq_head & *(u32 *)(cqr + p.cq.mask)].res;
