@@ -197,6 +197,48 @@ __u64 learn_lost = 0;		/* counts not kept: learn_counts was full */
 __u64 learn_lost_programs = 0;	/* programs not learned: no id left */
 __u32 learn_next_id = 0;	/* last program id handed out */
 
+/* ---- the kill domain (docs/design.md, "kill domain") --------------------
+ * Under --kill a violation kills every task that shares the violator's
+ * address space or file table, so that a throwaway CLONE_VM/CLONE_FILES
+ * child cannot leave its parent a socket or a mapping to use.  With the
+ * task iterator and bpf_send_signal_task (6.13+) they are found and
+ * signalled at once; without them each one is marked and dies at its
+ * next syscall entry (domain_walk = 0, set by the loader). */
+const volatile __u32 domain_walk = 1;
+
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+			     unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+extern int bpf_send_signal_task(struct task_struct *task, int sig,
+				enum pid_type type, __u64 value) __weak __ksym;
+extern struct task_struct *bpf_task_acquire(struct task_struct *p) __weak __ksym;
+extern void bpf_task_release(struct task_struct *p) __weak __ksym;
+
+/* tasks of other thread groups signalled (walk) or marked domains (mark) */
+__u64 domain_signalled = 0;
+__u64 domain_marked = 0;
+
+/* the fallback: mm and files_struct addresses of killed domains -> when.
+ * An address is freed only after its last task is gone; a new mm or file
+ * table made later at the same address is unmarked when it appears (fork,
+ * exec), so no innocent task inherits a mark. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(max_entries, 4096);
+} doomed SEC(".maps");
+
+/* io_uring opcodes (bit IORING_OP_*) each profile may submit; --learn:
+ * those each learned program id submitted */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);		/* resized like pinfo (learn: ids + 1) */
+} uring_ops SEC(".maps");
+
 /* slot i of the table, or 0: the step's slot reader (bpf/sc_step.h).  The
  * probe's nslots is table_nslots, a .rodata constant, so the verifier
  * bounds the probe without walking every path of a variable size */
@@ -497,6 +539,66 @@ static __always_inline __u32 kills(__u32 kind)
 	return policy != SC_POLICY_GRADED || kind != SC_EV_UNSEEN_TRANSITION;
 }
 
+/* SIGKILL every task outside the current thread group whose mm or file
+ * table is the current task's.  Runs only on a kill; it visits every
+ * thread of the machine once (the iterator ends; the verifier proves the
+ * loop by its states, with no count), about 0.3 us a thread here
+ * (docs/security.md, "The kill domain"). */
+static __noinline int domain_kill_walk(void)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct mm_struct *mm = cur->mm;
+	struct files_struct *files = cur->files;
+	struct task_struct *p, *ref;
+	struct bpf_iter_task it;
+	int tgid = cur->tgid, last = 0;
+
+	if (!mm && !files)
+		return 0;
+	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_THREADS);
+	while ((p = bpf_iter_task_next(&it))) {
+		if (p->tgid == tgid || p->tgid == last)
+			continue;
+		if ((!mm || p->mm != mm) && (!files || p->files != files))
+			continue;
+		ref = bpf_task_acquire(p);
+		if (!ref)
+			continue;
+		if (!bpf_send_signal_task(ref, SIGKILL, PIDTYPE_TGID, 0))
+			__sync_fetch_and_add(&domain_signalled, 1);
+		bpf_task_release(ref);
+		last = p->tgid;	/* the group is hit once, not per thread */
+	}
+	bpf_iter_task_destroy(&it);
+	return 0;
+}
+
+/* the fallback: mark the current mm and file table; handle_doomed kills
+ * each task that shares them at its next syscall entry */
+static __always_inline void domain_kill_mark(void)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u64 now = bpf_ktime_get_ns(), key;
+
+	key = (__u64)BPF_CORE_READ(cur, mm);
+	if (key)
+		bpf_map_update_elem(&doomed, &key, &now, BPF_ANY);
+	key = (__u64)BPF_CORE_READ(cur, files);
+	if (key)
+		bpf_map_update_elem(&doomed, &key, &now, BPF_ANY);
+	__sync_fetch_and_add(&domain_marked, 1);
+}
+
+/* --kill: the violator's thread group, then the rest of its domain */
+static __always_inline void kill_domain(void)
+{
+	bpf_send_signal(SIGKILL);
+	if (domain_walk)
+		domain_kill_walk();
+	else
+		domain_kill_mark();
+}
+
 /* report (and in kill mode, first kill) one violation of task t */
 static __noinline void violation(struct sc_task *t, __u32 kind,
 				  struct pt_regs *regs, long nr,
@@ -510,7 +612,7 @@ static __noinline void violation(struct sc_task *t, __u32 kind,
 		return;		/* learning: nothing is a violation */
 	/* the kill never waits for user space or for room in the ring */
 	if (kill)
-		bpf_send_signal(SIGKILL);
+		kill_domain();
 	if (st) {
 		st->violations++;
 		if (kill)
@@ -525,7 +627,7 @@ static __noinline void violation(struct sc_task *t, __u32 kind,
 	ev->b = v->b;
 	ev->x = kind == SC_EV_COMPAT_SYSCALL || kind == SC_EV_UNKNOWN_SYSCALL ?
 		0 : v->x;
-	if (kind != SC_EV_COMPAT_SYSCALL && kind != SC_EV_UNKNOWN_SYSCALL)
+	if (regs && kind != SC_EV_COMPAT_SYSCALL && kind != SC_EV_UNKNOWN_SYSCALL)
 		read_arg(ev, regs, nr);
 	event_end(ev, t);
 }
@@ -942,6 +1044,103 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 		return 0;
 	task_fold(t);
 	hot_release(s);
+	return 0;
+}
+
+/* ---- io_uring: the opcodes a profile may submit --------------------------
+ * A request is seen when it is submitted: in the thread that called
+ * io_uring_enter (inline or IOSQE_ASYNC), or in the ring's iou-sqp thread
+ * under SQPOLL.  An io thread is a thread of the ring's owner (same tgid,
+ * no fork event, no storage of its own): it is checked under its group
+ * leader's binding, and a kill from it hits the owner's thread group.
+ * Opcodes are a set, not a sequence: under SQPOLL their order against the
+ * owner's syscalls depends on timing. */
+#define PF_IO_WORKER	0x00000010	/* include/linux/sched.h */
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(handle_uring_submit, struct io_kiocb *req)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *owner = task;
+	struct sc_verdict v = {};
+	struct sc_task *t;
+	__u32 p, op = BPF_CORE_READ(req, opcode);
+	__u64 bit = op < SC_URING_OPS ? 1ull << op : 0, *ops;
+
+	if (task->flags & PF_IO_WORKER)
+		owner = task->group_leader;
+	if (!owner)
+		return 0;
+	t = state_of(bpf_task_storage_get(&tasks, owner, 0, 0));
+	if (!t || !t->c.profile)
+		return 0;
+	p = t->c.profile;
+	ops = bpf_map_lookup_elem(&uring_ops, &p);
+	if (learn_mode) {
+		if (ops && bit)
+			__sync_fetch_and_or(ops, bit);
+		return 0;
+	}
+	if (!(t->c.flags & SC_TF_INFO) || (ops && (*ops & bit)))
+		return 0;
+	v.a = t->c.a;
+	v.b = t->c.b;
+	v.x = SC_NR_io_uring_enter;
+	violation(t, SC_EV_IO_URING_OPCODE, NULL, op, &v);
+	return 0;
+}
+
+/* ---- the kill domain's fallback (domain_walk = 0): loaded only then ----- */
+
+/* a task whose mm or file table was marked by a kill dies at its next
+ * syscall entry; that syscall was not checked, and the one before it,
+ * made after the mark, has run (docs/security.md) */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_doomed, struct pt_regs *regs, long nr)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 mm, files;
+
+	if (!domain_marked || no_storage(task))
+		return 0;
+	mm = (__u64)BPF_CORE_READ(task, mm);
+	files = (__u64)BPF_CORE_READ(task, files);
+	if ((mm && bpf_map_lookup_elem(&doomed, &mm)) ||
+	    (files && bpf_map_lookup_elem(&doomed, &files))) {
+		bpf_send_signal(SIGKILL);
+		__sync_fetch_and_add(&domain_signalled, 1);
+	}
+	return 0;
+}
+
+/* a new mm or file table may reuse a marked address: it is not doomed */
+static __always_inline void domain_unmark_new(struct task_struct *task,
+					      struct task_struct *parent)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
+	__u64 files = (__u64)BPF_CORE_READ(task, files);
+
+	if (!domain_marked)
+		return;
+	if (mm && (!parent || mm != (__u64)BPF_CORE_READ(parent, mm)))
+		bpf_map_delete_elem(&doomed, &mm);
+	if (files && (!parent || files != (__u64)BPF_CORE_READ(parent, files)))
+		bpf_map_delete_elem(&doomed, &files);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_doomed_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	domain_unmark_new(child, parent);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_doomed_exec, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	domain_unmark_new(task, NULL);
 	return 0;
 }
 

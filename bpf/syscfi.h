@@ -219,7 +219,12 @@ enum sc_event_kind {
 	SC_EV_UNKNOWN_SYSCALL,
 	SC_EV_UNSEEN_SYSCALL,		/* unseen, and x outside the syscall set */
 	SC_EV_SIGRETURN,		/* rt_sigreturn with no signal frame open */
+	SC_EV_IO_URING_OPCODE,	/* nr: the io_uring opcode (IORING_OP_*) */
 };
+
+/* io_uring opcodes a profile may submit: one bit per IORING_OP_* below
+ * this; a larger opcode is never in a profile's set */
+#define SC_URING_OPS	64
 
 #define SC_ARG_LEN	128
 

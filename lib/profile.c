@@ -22,6 +22,7 @@
 #include "bigmem.h"
 #include "parallel.h"
 #include "profile.h"
+#include "uring.h"
 #include "syscalls.h"
 #include "syscfi.h"
 
@@ -376,6 +377,14 @@ struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n)
 	return out;
 }
 
+bool sc_profile_makes(const struct sc_profile *p, unsigned x)
+{
+	for (size_t i = 0; i < p->nslots; i++)
+		if (p->slots[i].a != EMPTY_A && p->slots[i].x == x)
+			return true;
+	return false;
+}
+
 int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src)
 {
 	if (strcmp(dst->comm, src->comm) || dst->arch != src->arch ||
@@ -397,6 +406,7 @@ int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src)
 	dst->traces = sat_add(dst->traces, src->traces);
 	dst->tasks = sat_add(dst->tasks, src->tasks);
 	dst->syscalls = sat_add(dst->syscalls, src->syscalls);
+	dst->uring_ops |= src->uring_ops;
 	if (!dst->exe && src->exe) {
 		dst->exe = strdup(src->exe);
 		if (!dst->exe)
@@ -653,7 +663,7 @@ static char *map_file(const char *path, size_t *len)
 
 static const char *const known_keys[] = {
 	"format", "version", "comm", "exe", "arch", "depth", "window",
-	"threshold", "stats", "transparent", "transitions",
+	"threshold", "stats", "transparent", "transitions", "io_uring",
 };
 
 /* "transparent": {"name": count, ...} of a version-2 profile */
@@ -822,6 +832,40 @@ static int load_stats(struct sc_profile *p, json_t *stats, const char *file,
 	return 0;
 }
 
+/* "io_uring": the opcodes the program may submit, by the kernel's names
+ * (IORING_OP_READ is "READ").  Missing: none (docs/design.md, "io_uring") */
+static int load_uring(struct sc_profile *p, json_t *root, const char *file,
+		      const struct textmap *m, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, "io_uring"), *e;
+	size_t i;
+	int op;
+
+	if (!v)
+		return 0;
+	if (!json_is_array(v)) {
+		perr(err, errlen, file, key_pos(m, "io_uring"),
+		     "\"io_uring\" must be an array of opcode names");
+		return -1;
+	}
+	json_array_foreach(v, i, e) {
+		op = json_is_string(e) ? sc_uring_op_parse(json_string_value(e)) : -1;
+		if (op < 0) {
+			perr(err, errlen, file, key_pos(m, "io_uring"),
+			     "io_uring opcode %zu: not an IORING_OP_ name without its prefix (\"READ\")",
+			     i);
+			return -1;
+		}
+		if (p->uring_ops >> op & 1) {
+			perr(err, errlen, file, key_pos(m, "io_uring"),
+			     "io_uring opcode \"%s\" listed twice", json_string_value(e));
+			return -1;
+		}
+		p->uring_ops |= 1ull << op;
+	}
+	return 0;
+}
+
 static struct sc_profile *profile_from_json(json_t *root, const char *file,
 					    const struct textmap *m, char *err,
 					    size_t errlen)
@@ -927,6 +971,8 @@ static struct sc_profile *profile_from_json(json_t *root, const char *file,
 			goto fail;
 		}
 	}
+	if (load_uring(p, root, file, m, err, errlen))
+		goto fail;
 	trans = json_object_get(root, "transitions");
 	if (!trans || !json_is_array(trans)) {
 		perr(err, errlen, file, trans ? key_pos(m, "transitions") : m->obj,
@@ -1294,6 +1340,11 @@ static int write_profile(FILE *f, const struct sc_profile *p,
 	if (p->has_threshold) {
 		fmt_real(real, sizeof(real), p->threshold);
 		fprintf(f, "  \"threshold\": %s,\n", real);
+	}
+	if (p->uring_ops) {
+		fputs("  \"io_uring\": ", f);
+		sc_uring_ops_write(f, p->uring_ops);
+		fputs(",\n", f);
 	}
 	fprintf(f, "  \"stats\": {\"traces\": %llu, \"tasks\": %llu, \"syscalls\": %llu},\n",
 		file_int(p->traces), file_int(p->tasks), file_int(p->syscalls));

@@ -26,6 +26,7 @@ struct sc_profile {
 	bool has_threshold;
 	double threshold;	/* bits per syscall */
 	uint64_t traces, tasks, syscalls;	/* stats */
+	uint64_t uring_ops;	/* io_uring opcodes it may submit: bit IORING_OP_* */
 	/* transitions: open-addressed hash of (a,b,x) -> count; use the API */
 	struct sc_trans *slots;
 	size_t nslots, ntrans;
@@ -75,6 +76,8 @@ uint64_t sc_profile_count(const struct sc_profile *p, unsigned a, unsigned b,
 void sc_profile_syscalls(const struct sc_profile *p, uint8_t set[SC_NR_MAX]);
 /* transitions sorted by (name of a, name of b, name of x); caller frees */
 struct sc_trans *sc_profile_sorted(const struct sc_profile *p, size_t *n);
+/* whether some transition of p ends in syscall x */
+bool sc_profile_makes(const struct sc_profile *p, unsigned x);
 /* merge src's counts and stats into dst (same comm/arch/depth) */
 int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src);
 

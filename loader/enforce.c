@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "syscalls.h"
 #include "syscfi.skel.h"
 
 volatile sig_atomic_t stopping;
@@ -92,6 +93,22 @@ static size_t count_transitions(const struct sc_profile_set *set)
 	return n;
 }
 
+/* a program that sets up io_uring rings but lists no opcode has each
+ * submission reported (design.md 6b): say so once, at start */
+static void warn_uring_unlisted(const struct sc_profile_set *set)
+{
+	int nr = sc_syscall_nr(SC_ARCH_X86_64, "io_uring_setup");
+
+	for (size_t i = 0; nr >= 0 && i < set->n; i++) {
+		const struct sc_profile *p = set->v[i];
+
+		if (!p->uring_ops && p->arch == SC_ARCH_X86_64 &&
+		    sc_profile_makes(p, (unsigned)nr))
+			fprintf(stderr, "loader: %s: makes io_uring_setup but lists no io_uring opcode: every request it submits is a violation (learn them with --learn, or add \"io_uring\")\n",
+				p->path ? p->path : p->comm);
+	}
+}
+
 /* which programs load, between open and load: one copy of the sys_enter
  * step (bpf/syscfi.bpf.c), the plain one unless tasks are bound lazily
  * (--existing, --learn --pid/--cgroup) or learned; the fold_tasks iterator
@@ -102,6 +119,10 @@ void choose_programs(struct syscfi_bpf *skel, bool lazy, bool learn)
 	bpf_program__set_autoload(skel->progs.handle_sys_enter_lazy, lazy && !learn);
 	bpf_program__set_autoload(skel->progs.handle_sys_enter_learn, learn);
 	bpf_program__set_autoload(skel->progs.fold_tasks, !learn);
+	/* the kill domain's fallback: kill_domain_configure turns it on */
+	bpf_program__set_autoload(skel->progs.handle_doomed, false);
+	bpf_program__set_autoload(skel->progs.handle_doomed_fork, false);
+	bpf_program__set_autoload(skel->progs.handle_doomed_exec, false);
 	bpf_program__set_autoattach(skel->progs.fold_tasks, false);
 }
 
@@ -145,8 +166,10 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	skel->rodata->rate_per_sec = opts->rate;
 	skel->rodata->rate_burst = opts->burst;
 	choose_programs(skel, opts->existing, false);
+	kill_domain_configure(skel, opts->kill);
 	err = err ?: bpf_map__set_max_entries(skel->maps.trans, t->nslots);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.uring_ops, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_exe, nexe ?: 1);
@@ -177,6 +200,7 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 	int fd_info = bpf_map__fd(skel->maps.pinfo);
 	int fd_comm = bpf_map__fd(skel->maps.by_comm);
 	int fd_exe = bpf_map__fd(skel->maps.by_exe);
+	int fd_uring = bpf_map__fd(skel->maps.uring_ops);
 	uint32_t id;
 	int err;
 
@@ -187,7 +211,8 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 		const struct sc_profile *p = set->v[id - 1];
 		char comm[SC_COMM_LEN] = {0};
 
-		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY))
+		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY) ||
+		    bpf_map_update_elem(fd_uring, &id, &p->uring_ops, BPF_ANY))
 			return -errno;
 		/* every profile binds by comm too, exe-named ones included:
 		 * a copy of the binary elsewhere stays profiled (fail closed);
@@ -470,6 +495,7 @@ int enforce_run(const struct loader_opts *opts)
 				set.v[i]->has_threshold = true;
 				set.v[i]->threshold = SC_GRADED_THRESHOLD_DEFAULT;
 			}
+	warn_uring_unlisted(&set);
 	/* the table is planned while the BPF object loads, with a map sized
 	 * for the most entries the set can give; its slots come later,
 	 * written into the map itself (fill_table) */
@@ -569,6 +595,8 @@ reload:
 		fprintf(stderr, "pinned: %s (%s)\n", pin.dir,
 			pin.adopt ? "adopted the running enforcement" : "new");
 	step_done(opts, start, "attached");
+	if (opts->kill)
+		kill_domain_report(skel);
 	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
 		count_transitions(&set));
 	rc = poll_events(rb, opts->duration) ? EXIT_KERNEL : EXIT_OK;

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "replay.h"
 #include "syscalls.h"
+#include "uring.h"
 
 #define NR_CONNECT 42
 
@@ -141,6 +142,15 @@ static void format_time(const struct event_ctx *ec, uint64_t boot_ns,
 /* arg as text: connect's raw sockaddr is formatted, paths are copied */
 static void format_arg(const struct sc_event *ev, char *buf, size_t len)
 {
+	if (ev->kind == SC_EV_IO_URING_OPCODE) {
+		const char *op = sc_uring_op_name((unsigned)ev->nr);
+
+		if (op)
+			snprintf(buf, len, "%s", op);
+		else
+			snprintf(buf, len, "opcode_%" PRId64, (int64_t)ev->nr);
+		return;
+	}
 	if (ev->kind != SC_EV_EXEC_UNPROFILED && ev->kind != SC_EV_COMPAT_SYSCALL &&
 	    ev->kind != SC_EV_UNKNOWN_SYSCALL && ev->x == NR_CONNECT) {
 		format_sockaddr((const unsigned char *)ev->arg, sizeof(ev->arg),

@@ -29,7 +29,7 @@
 /* what the last flush wrote of one program: unchanged programs are not
  * rewritten */
 struct written {
-	uint64_t total, ntrans, tasks, syscalls;
+	uint64_t total, ntrans, tasks, syscalls, uring_ops;
 };
 
 struct learner {
@@ -111,6 +111,7 @@ static int configure(struct learner *L)
 	err = err ?: bpf_map__set_max_entries(skel->maps.learn_names, o->max_programs);
 	err = err ?: bpf_map__set_max_entries(skel->maps.learn_ids, o->max_programs);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, L->nids);
+	err = err ?: bpf_map__set_max_entries(skel->maps.uring_ops, L->nids);
 	if (err)
 		fprintf(stderr, "loader: cannot size the BPF maps: %s\n", strerror(-err));
 	return err ? -1 : 0;
@@ -193,13 +194,19 @@ static int read_counts(struct learner *L, struct sc_profile **cur,
 	return 0;
 }
 
-/* tasks and syscalls per program, summed over CPUs */
+/* tasks and syscalls per program, summed over CPUs, and the io_uring
+ * opcodes it submitted */
 static void read_stats(struct learner *L, struct sc_profile **cur)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(L->skel->maps.pstats);
+	int fd_uring = bpf_map__fd(L->skel->maps.uring_ops);
 	struct sc_profile_stats *per;
 	uint32_t id;
 	int c;
+
+	for (id = 1; id < L->nids; id++)
+		if (cur[id])
+			bpf_map_lookup_elem(fd_uring, &id, &cur[id]->uring_ops);
 
 	if (ncpu <= 0 || !(per = calloc((size_t)ncpu, sizeof(*per))))
 		return;
@@ -229,7 +236,7 @@ static uint64_t total_count(const struct sc_profile *p)
 static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
 {
 	struct written now = { total_count(cur), cur->ntrans, cur->tasks,
-			       cur->syscalls };
+			       cur->syscalls, cur->uring_ops };
 	struct sc_profile *base;
 	char err[512], *path;
 	int rc = 0;

@@ -102,6 +102,11 @@ void loader_libbpf_log(int verbose);
 int check_kernel(void);		/* -1 (reason printed): exit 1 */
 double now_s(void);		/* CLOCK_MONOTONIC seconds */
 
+/* killdom.c: the kill domain's mode, between open and load, and its
+ * line on stderr */
+void kill_domain_configure(struct syscfi_bpf *skel, bool kill);
+void kill_domain_report(const struct syscfi_bpf *skel);
+
 /* learn.c: --learn until stopped; returns an exit code */
 int learn_run(const struct loader_opts *opts);
 

@@ -198,6 +198,7 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 {
 	size_t len = sizeof(uint64_t) * t->nslots;
 	struct sc_profile_info info;
+	uint64_t ops;
 	uint32_t id, got;
 	void *m;
 	int same;
@@ -222,6 +223,11 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.pinfo), &id, &info) ||
 		    memcmp(&info, &t->info[id], sizeof(info))) {
 			ps->mismatch = "thresholds or windows";
+			return -1;
+		}
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.uring_ops), &id, &ops) ||
+		    ops != set->v[id - 1]->uring_ops) {
+			ps->mismatch = "io_uring opcode sets";
 			return -1;
 		}
 		memcpy(comm, c, strnlen(c, SC_COMM_LEN - 1));

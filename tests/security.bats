@@ -126,7 +126,7 @@ progs_gone() {
 	run "$LOADER" --unpin="$PIN"
 	[ "$status" -eq 0 ]
 	# sys_enter, sched_process_exec, _fork and _exit (the exit folds counts)
-	[[ "$output" == "unpinned: $PIN: 5 links, "*" maps" ]]
+	[[ "$output" == "unpinned: $PIN: 6 links, "*" maps" ]]
 	[ ! -e "$PIN" ]
 	progs_gone $ids
 	run "$KDIR/$PROG" pg

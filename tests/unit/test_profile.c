@@ -412,6 +412,38 @@ static void test_save_all(void)
 	sc_profile_free(b);
 }
 
+/* the "io_uring" opcode set: written in opcode order, read back, merged,
+ * and refused when a name is unknown or repeated */
+static void test_uring(void)
+{
+	char err[512] = "", *text;
+	struct sc_profile *p = sc_profile_new("ring", SC_ARCH_X86_64, 2), *q, *r;
+
+	sc_profile_add(p, SC_START, 59, 425, 1);
+	p->uring_ops = (1ull << 23) | (1ull << 22) | (1ull << 18);	/* WRITE READ OPENAT */
+	is(sc_profile_save(p, at("ring.json"), err, sizeof(err)), 0, "save a set");
+	text = slurp(at("ring.json"));
+	ok(strstr(text, "\n  \"io_uring\": [\"OPENAT\", \"READ\", \"WRITE\"],\n") != NULL,
+	   "written as names in opcode order");
+	free(text);
+	q = sc_profile_load(at("ring.json"), err, sizeof(err));
+	ok(q && q->uring_ops == p->uring_ops, "read back (%s)", err);
+	ok(sc_profile_makes(p, 425) && !sc_profile_makes(p, 426),
+	   "sc_profile_makes: io_uring_setup, not io_uring_enter");
+	r = sc_profile_new("ring", SC_ARCH_X86_64, 2);
+	r->uring_ops = 1ull << 45;	/* SOCKET */
+	ok(q && !sc_profile_merge(r, q) && r->uring_ops == (p->uring_ops | 1ull << 45),
+	   "a merge is the union");
+	sc_profile_free(p);
+	sc_profile_free(q);
+	sc_profile_free(r);
+	refuse(HEAD " \"io_uring\": [\"READ\", \"READX\"], \"transitions\": []}\n",
+	       "3:2: io_uring opcode 1: not an IORING_OP_ name without its prefix (\"READ\")",
+	       "unknown opcode name");
+	refuse(HEAD " \"io_uring\": \"READ\", \"transitions\": []}\n",
+	       "3:2: \"io_uring\" must be an array of opcode names", "io_uring not an array");
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -428,6 +460,7 @@ int main(void)
 	test_sets();
 	test_comm();
 	test_save_all();
+	test_uring();
 	rc = tap_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
