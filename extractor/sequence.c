@@ -13,6 +13,7 @@
  * Memory: one record per live (or exited but unlinked) thread and per
  * announced child not yet seen; nothing grows with the trace's length.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,7 +311,7 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 				struct sc_seq_bind nb;
 
 				s->ops->exec(s->ctx, run, child->exec_comm,
-					     child->file, ev->line, 1, &nb);
+					     child->exec_path, child->file, ev->line, 1, &nb);
 			}
 		}
 	}
@@ -323,7 +324,7 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 
 /* a complete syscall of t (result known or not) */
 static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
-		     int ret_kind, long ret, const char *comm,
+		     int ret_kind, long ret, const char *comm, const char *path,
 		     const char *file, unsigned long line)
 {
 	int exec_ok = is_exec(s, nr) && ret_kind == SC_RET_VALUE && ret == 0 &&
@@ -338,8 +339,9 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 
 			t->frozen = 1;
 			memcpy(t->exec_comm, comm, 16);
+			snprintf(t->exec_path, sizeof(t->exec_path), "%s", path);
 			tmp.bind.bound = 0;
-			s->ops->exec(s->ctx, &tmp, comm, file, line, 0, &nb);
+			s->ops->exec(s->ctx, &tmp, comm, path, file, line, 0, &nb);
 			t->bind = nb;
 			s->ops->start(s->ctx, t, (unsigned)nr);
 		}
@@ -349,7 +351,7 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		if (exec_ok) {
 			struct sc_seq_bind nb;
 
-			s->ops->exec(s->ctx, t, comm, file, line, 0, &nb);
+			s->ops->exec(s->ctx, t, comm, path, file, line, 0, &nb);
 			t->bind = nb;
 			s->ops->start(s->ctx, t, (unsigned)nr);
 		}
@@ -378,7 +380,7 @@ static void flush_pending(struct sc_seq *s, struct sc_seq_task *t)
 	if (!t->pending)
 		return;
 	t->pending = 0;
-	complete(s, t, t->pend_nr, SC_RET_NONE, 0, NULL, t->file,
+	complete(s, t, t->pend_nr, SC_RET_NONE, 0, NULL, NULL, t->file,
 		 t->pend_line);
 }
 
@@ -469,7 +471,7 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 	case SC_LINE_SYSCALL:
 		flush_pending(s, t);
 		complete(s, t, l->nr, l->ret_kind, l->ret,
-			 l->has_comm ? l->comm : NULL, file, line);
+			 l->has_comm ? l->comm : NULL, l->path, file, line);
 		break;
 	case SC_LINE_UNFINISHED:
 		flush_pending(s, t);
@@ -477,12 +479,15 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		t->pend_nr = l->nr;
 		t->pend_line = line;
 		t->pend_has_comm = l->has_comm;
-		if (l->has_comm)
+		if (l->has_comm) {
 			memcpy(t->pend_comm, l->comm, 16);
+			memcpy(t->pend_path, l->path, sizeof(t->pend_path));
+		}
 		if (is_exec(s, l->nr) && l->has_comm) {
 			s->exec_valid = 1;
 			s->exec_tid = tid;
 			memcpy(s->exec_comm, l->comm, 16);
+			memcpy(s->exec_path, l->path, sizeof(s->exec_path));
 			s->exec_bind = t->bind;
 			if (!t->linked && !t->frozen)
 				s->exec_bind.bound = 0;
@@ -494,7 +499,8 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				break;	/* resumed, then unfinished again */
 			t->pending = 0;
 			complete(s, t, l->nr, l->ret_kind, l->ret,
-				 t->pend_has_comm ? t->pend_comm : NULL, file,
+				 t->pend_has_comm ? t->pend_comm : NULL,
+				 t->pend_path, file,
 				 t->pend_line);
 			break;
 		}
@@ -517,7 +523,8 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				struct sc_seq_task tmp = *t;
 
 				tmp.bind = s->exec_bind;
-				s->ops->exec(s->ctx, &tmp, comm, file, line, 0,
+				s->ops->exec(s->ctx, &tmp, comm, s->exec_path,
+					     file, line, 0,
 					     &nb);
 				t->bind = nb;
 				t->linked = 1;

@@ -81,6 +81,7 @@ const char *sc_event_kind_name(unsigned kind)
 	case SC_EV_EXEC_UNPROFILED: return "exec-unprofiled";
 	case SC_EV_COMPAT_SYSCALL: return "compat-syscall";
 	case SC_EV_UNKNOWN_SYSCALL: return "unknown-syscall";
+	case SC_EV_EXEC_UNEXPECTED: return "exec-unexpected";
 	}
 	return "unknown";
 }

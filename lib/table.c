@@ -249,6 +249,8 @@ static int plan_one(void *ctx, size_t i)
 		return -1;
 	j->n[i] = e.n;
 	in->flags = p->depth == 1 ? SC_PF_DEPTH1 : 0;
+	if (p->has_exec)
+		in->flags |= SC_PF_EDGES;
 	in->window = p->window >= 1 && p->window <= SC_WINDOW_MAX ?
 		     (uint32_t)p->window : SC_WINDOW_DEFAULT;
 	if (j->threshold_override >= 0)

@@ -41,15 +41,19 @@ row_count() { # profile a b x -> count, or 0
 @test "shell pipeline: sh forks twice, one child execs cat" {
 	run "$EXTRACTOR" -o "$TMP/p" pipeline.syscall
 	[ "$status" -eq 0 ]
-	[ "$(ls "$TMP/p" | tr '\n' ' ')" = "cat.json sh.json " ]
+	# cat, exec'd by sh, is an edge of sh and a profile scoped under it
+	[ "$(ls "$TMP/p" | tr '\n' ' ')" = "sh.d sh.json " ]
+	[ "$(ls "$TMP/p/sh.d")" = "cat.json" ]
+	[ "$(jq -c .exec "$TMP/p/sh.json")" = '[{"path":"/usr/bin/cat","profile":"cat"}]' ]
+	[ "$(jq -c .exec "$TMP/p/sh.d/cat.json")" = '[]' ]
 	[ "$(jq -c .stats "$TMP/p/sh.json")" = '{"traces":1,"tasks":3,"syscalls":79}' ]
-	[ "$(jq -c .stats "$TMP/p/cat.json")" = '{"traces":1,"tasks":1,"syscalls":43}' ]
+	[ "$(jq -c .stats "$TMP/p/sh.d/cat.json")" = '{"traces":1,"tasks":1,"syscalls":43}' ]
 	[ "$(row_count "$TMP/p/sh.json" START clone set_robust_list)" -eq 2 ]
 	[ "$(row_count "$TMP/p/sh.json" START execve brk)" -eq 1 ]
 	# the exec is the last syscall of the forked sh, the first of cat
 	[ "$(row_count "$TMP/p/sh.json" dup2 close execve)" -eq 1 ]
-	[ "$(row_count "$TMP/p/cat.json" START execve brk)" -eq 1 ]
-	[ "$(row_count "$TMP/p/cat.json" close close exit_group)" -eq 1 ]
+	[ "$(row_count "$TMP/p/sh.d/cat.json" START execve brk)" -eq 1 ]
+	[ "$(row_count "$TMP/p/sh.d/cat.json" close close exit_group)" -eq 1 ]
 	# a failed lookup is an ordinary syscall, never an exec
 	[ "$(row_count "$TMP/p/sh.json" newfstatat newfstatat newfstatat)" -ge 1 ]
 }
@@ -58,7 +62,7 @@ row_count() { # profile a b x -> count, or 0
 	run "$EXTRACTOR" -o "$TMP/p" worker.syscall
 	[ "$status" -eq 0 ]
 	w="$TMP/p/syscfi-worker.json"
-	d="$TMP/p/syscfi-demo.json"
+	d="$TMP/p/syscfi-worker.d/syscfi-demo.json"
 	# root + 2 threads + fork child + posix_spawn child
 	[ "$(jq -c .stats "$w")" = '{"traces":1,"tasks":5,"syscalls":210}' ]
 	[ "$(row_count "$w" START clone3 rseq)" -eq 2 ]
@@ -111,9 +115,10 @@ row_count() { # profile a b x -> count, or 0
 	[[ "$output" == *"worker-cut.syscall:120: line cut short at end of file"* ]]
 	[[ "$output" == *"1 lines cut short"* ]]
 	# the demo child got 9 calls after its exec, then the cut pread64
-	[ "$(jq .stats.syscalls "$TMP/p/syscfi-demo.json")" -eq 10 ]
-	[ "$(row_count "$TMP/p/syscfi-demo.json" openat read pread64)" -eq 1 ]
-	[ "$(row_count "$TMP/p/syscfi-demo.json" read pread64 newfstatat)" -eq 0 ]
+	d="$TMP/p/syscfi-worker.d/syscfi-demo.json"
+	[ "$(jq .stats.syscalls "$d")" -eq 10 ]
+	[ "$(row_count "$d" openat read pread64)" -eq 1 ]
+	[ "$(row_count "$d" read pread64 newfstatat)" -eq 0 ]
 }
 
 @test "edge cases: ERESTARTSYS, signals, restart_syscall, raw numbers, -ttt/-i" {
@@ -135,8 +140,9 @@ row_count() { # profile a b x -> count, or 0
 	[ "$status" -eq 0 ]
 	[ "$(row_count "$TMP/p/mt.json" START clone3 futex)" -eq 1 ]
 	[ "$(row_count "$TMP/p/mt.json" clone3 futex execve)" -eq 1 ]
-	[ "$(row_count "$TMP/p/true.json" START execve brk)" -eq 1 ]
-	[ "$(jq .stats.tasks "$TMP/p/true.json")" -eq 1 ]
+	[ "$(row_count "$TMP/p/mt.d/true.json" START execve brk)" -eq 1 ]
+	[ "$(jq .stats.tasks "$TMP/p/mt.d/true.json")" -eq 1 ]
+	[ "$(jq -c .exec "$TMP/p/mt.json")" = '[{"path":"/usr/bin/true","profile":"true"}]' ]
 }
 
 @test "a child whose start is buffered past the limit starts UNKNOWN" {
@@ -205,7 +211,7 @@ worker_copies() { # COPIES
 	run "$EXTRACTOR" -o "$TMP/p64" "$many"
 	[ "$status" -eq 0 ]
 	[ "$output" = "extractor: 2 profiles in $TMP/p64" ]
-	for f in syscfi-worker syscfi-demo; do
+	for f in syscfi-worker syscfi-worker.d/syscfi-demo; do
 		[ "$(jq .stats.syscalls "$TMP/p64/$f.json")" -eq \
 		  $((64 * $(jq .stats.syscalls "$TMP/p1/$f.json"))) ]
 		[ "$(rows "$TMP/p1/$f.json" | awk '{ $4 *= 64 } 1')" = \
@@ -225,7 +231,7 @@ worker_copies() { # COPIES
 	run "$EXTRACTOR" --check "$TMP/p" demo-compromised.syscall
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"demo-compromised.syscall:34: pid 14272 comm syscfi-demo: unseen-transition read close -> clone"* ]]
-	[[ "$output" == *"demo-compromised.syscall:37: pid 14275 comm syscfi-demo: exec-unprofiled sh"* ]]
+	[[ "$output" == *"demo-compromised.syscall:37: pid 14275 comm syscfi-demo: exec-unexpected /bin/sh"* ]]
 	run "$EXTRACTOR" --check "$TMP/p" demo-socket.syscall
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == *"unseen-transition read close -> socket" ]]
