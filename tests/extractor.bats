@@ -351,3 +351,55 @@ worker_copies() { # COPIES
 	[[ "$output" == *"Examples:"* ]]
 	[[ "$output" == *"--check DIR"* ]]
 }
+
+@test "exec edges: --check gives exec-unexpected under an edge-checked profile, exec-unprofiled under an old one" {
+	"$EXTRACTOR" -q -o "$TMP/p" demo-normal.syscall
+	[ "$(jq -c .exec "$TMP/p/syscfi-demo.json")" = '[]' ]
+	run "$EXTRACTOR" --check "$TMP/p" --json demo-compromised.syscall
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.kind | startswith("exec")) | .kind + " " + .arg')" = "exec-unexpected /bin/sh" ]
+	# a profile without "exec" (as written before edges): the old rule
+	jq 'del(.exec)' "$TMP/p/syscfi-demo.json" > "$TMP/old.json"
+	mkdir "$TMP/old" && mv "$TMP/old.json" "$TMP/old/syscfi-demo.json"
+	run "$EXTRACTOR" --check "$TMP/old" --json demo-compromised.syscall
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.kind | startswith("exec")) | .kind + " " + .arg')" = "exec-unprofiled sh" ]
+}
+
+@test "exec edges: a recorded exec binds the scoped profile in --check; merging keeps edges and files stable" {
+	"$EXTRACTOR" -q -o "$TMP/p" pipeline.syscall
+	run "$EXTRACTOR" --check "$TMP/p" pipeline.syscall
+	[ "$status" -eq 0 ]
+	# the replay really checks cat under sh/cat: without its rows it violates
+	jq '.transitions = []' "$TMP/p/sh.d/cat.json" > "$TMP/cat.json"
+	cp "$TMP/p/sh.d/cat.json" "$TMP/cat.keep"
+	mv "$TMP/cat.json" "$TMP/p/sh.d/cat.json"
+	run "$EXTRACTOR" --check "$TMP/p" --json pipeline.syscall
+	[ "$status" -eq 1 ]
+	[ "$(echo "${lines[0]}" | jq -r .profile)" = "sh/cat" ]
+	mv "$TMP/cat.keep" "$TMP/p/sh.d/cat.json"
+	# a second merge of the same trace: counts double, edges and layout stay
+	cp -r "$TMP/p" "$TMP/once"
+	"$EXTRACTOR" -q -o "$TMP/p" pipeline.syscall
+	[ "$(find "$TMP/p" | sed "s|$TMP/p||" | sort)" = "$(find "$TMP/once" | sed "s|$TMP/once||" | sort)" ]
+	[ "$(jq -c .exec "$TMP/p/sh.json")" = "$(jq -c .exec "$TMP/once/sh.json")" ]
+	[ "$(jq .stats.syscalls "$TMP/p/sh.d/cat.json")" -eq 86 ]
+}
+
+@test "exec edges: a bad edge or a missing scoped profile is exit 2, the file named" {
+	"$EXTRACTOR" -q -o "$TMP/p" pipeline.syscall
+	mv "$TMP/p/sh.d/cat.json" "$TMP/cat.json"
+	run "$EXTRACTOR" --check "$TMP/p" pipeline.syscall
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"$TMP/p/sh.json: exec edge /usr/bin/cat names profile \"cat\", which is not in sh.d/"* ]]
+	mv "$TMP/cat.json" "$TMP/p/sh.d/cat.json"
+	for bad in '[{"path":"cat","profile":"cat"}]' '[{"path":"/dev/fd/3","profile":null}]' \
+		   '[{"path":"/a","profile":"x/y"}]' '[{"path":"/a"}]' \
+		   '[{"path":"/a","profile":null},{"path":"/a","profile":null}]' '{}'; do
+		jq --argjson e "$bad" '.exec = $e' "$TMP/p/sh.json" > "$TMP/bad.json"
+		mkdir -p "$TMP/b" && cp "$TMP/bad.json" "$TMP/b/sh.json"
+		run "$EXTRACTOR" --check "$TMP/b" pipeline.syscall
+		[ "$status" -eq 2 ] || { echo "$bad: $status"; false; }
+		[[ "$output" == *"$TMP/b/sh.json:"*"exec"* ]] || { echo "$bad: $output"; false; }
+	done
+}
