@@ -880,6 +880,8 @@ static __always_inline __u32 learn_exec_id(struct task_struct *task,
 
 	if (t && t->profile)
 		return learn_child(t->profile, comm, bprm);
+	if (t)
+		return 0;	/* exec'd by a learned one, not learned: no target */
 	if (learn_mode == SC_LEARN_COMM) {
 		__builtin_memcpy(name.comm, comm, SC_COMM_LEN);
 		id = bpf_map_lookup_elem(&learn_names, &name);
@@ -981,8 +983,11 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 			exec_violation(t, SC_EV_EXEC_UNPROFILED, bprm);
 		task_fold(t);
 		hot_release(s);
-		if (existing_mode)
-			s->profile = 0;	/* keep the "unprofiled" mark */
+		/* keep the "unprofiled" mark; learning, it also keeps what a
+		 * learned program exec'd but could not learn from becoming
+		 * a top-level target */
+		if (existing_mode || learn_mode)
+			s->profile = 0;
 		else
 			bpf_task_storage_delete(&tasks, task);
 		return 0;

@@ -223,10 +223,14 @@ static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
 	memset(nb, 0, sizeof(*nb));
 	nb->bound = 1;
 	memcpy(nb->comm, comm, 16);
-	if (!parent) {
+	if (!t->bind.bound) {
 		nb->prof = build_profile(c, NULL, comm);
 		return;
 	}
+	/* a descendant of a profiled program that could not be learned
+	 * (below) learns nothing, and above all no top-level profile */
+	if (!parent)
+		return;
 	/* a program a profiled one execs: an edge, and a profile scoped
 	 * under the exec'ing one, never a top-level profile of its own */
 	if (sc_edge_path_refused(path)) {
