@@ -395,7 +395,9 @@ static int flush(struct learner *L, double elapsed)
 		goto out;
 	}
 	read_stats(L, cur);
-	for (id = 1; id < L->nids; id++) {
+	/* children first (a parent's id is the smaller): an edge written
+	 * never names a scoped file that is not there yet */
+	for (id = L->nids - 1; id >= 1; id--) {
 		if (!cur[id])
 			continue;
 		nprog++;
