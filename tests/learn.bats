@@ -200,11 +200,13 @@ same_profile() {
 	[ "${lines[0]}" = '    ["getpid", "getuid", "getppid", 1],' ]
 	[ "${#lines[@]}" -eq 4 ]
 	[[ "$output" == *'["openat", "close", "exit_group", 1]'* ]]
-	# and a program exec'd inside the cgroup starts at (START, execve)
+	# and a program exec'd inside the cgroup starts at (START, execve),
+	# scoped under the learned sh that exec'd it
 	start_loader --learn --cgroup "$CG" -o "$KDIR/live2"
 	sh -c "echo \$\$ > $CG/cgroup.procs && exec $KDIR/$PROG pu"
 	stop_loader
-	rows "$KDIR/live2/$PROG.json" | grep -qF '["START", "execve", "getpid", 1]'
+	[ ! -e "$KDIR/live2/$PROG.json" ]
+	rows "$KDIR/live2/sh.d/$PROG.json" | grep -qF '["START", "execve", "getpid", 1]'
 }
 
 @test "learn: --pid follows the process and the children it forks, not its namesakes" {
