@@ -148,6 +148,23 @@ struct {
 	__uint(max_entries, 1);		/* resized */
 } by_exe SEC(".maps");
 
+/* exec edges of edge-checked profiles: (parent id, target) -> scoped
+ * profile id or SC_EDGE_HANDOFF (syscfi.h, design.md section 2) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct sc_edge_key);
+	__type(value, __u32);
+	__uint(max_entries, 1);		/* resized: two keys an edge */
+} exec_edges SEC(".maps");
+
+/* one edge key per CPU: too big for the exec handler's stack */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sc_edge_key);
+	__uint(max_entries, 1);
+} edge_scratch SEC(".maps");
+
 /* task -> its binding and state; absent for unprofiled tasks */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -177,25 +194,35 @@ struct {
 	__uint(max_entries, 1);		/* resized: --max-transitions */
 } learn_counts SEC(".maps");
 
-/* --learn: comm at exec or at lazy binding -> program id (--comm: 1) */
+/* --learn: (exec'ing program id or 0, comm) -> program id (--comm: 1) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, char[SC_COMM_LEN]);
+	__type(key, struct sc_learn_name);
 	__type(value, __u32);
 	__uint(max_entries, 1);		/* resized: learn_max_programs */
 } learn_names SEC(".maps");
 
-/* --learn: program id -> the comm that claimed it (names live in learn_names) */
+/* --learn: program id -> the name that claimed it */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
-	__type(value, char[SC_COMM_LEN]);
+	__type(value, struct sc_learn_name);
 	__uint(max_entries, 1);		/* resized: learn_max_programs */
 } learn_ids SEC(".maps");
+
+/* --learn: exec edges seen, (parent id, path as exec'd) -> child id */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct sc_edge_key);
+	__type(value, __u32);
+	__uint(max_entries, 1);		/* resized: learn_max_programs * 4 */
+} learn_edges SEC(".maps");
 
 __u64 learn_lost = 0;		/* counts not kept: learn_counts was full */
 __u64 learn_lost_programs = 0;	/* programs not learned: no id left */
 __u32 learn_next_id = 0;	/* last program id handed out */
+__u64 learn_exec_unkeyed = 0;	/* execs by a relative path or an fd: not learned */
+__u64 learn_edges_lost = 0;	/* edges not kept: learn_edges was full */
 
 /* ---- the kill domain (docs/design.md, "kill domain") --------------------
  * Under --kill a violation kills every task that shares the violator's
@@ -635,30 +662,32 @@ static __noinline void violation(struct sc_task *t, __u32 kind,
 /* --learn: the program id of a comm, handed out on first sight; 0 if
  * every id is taken (counted).  An id is claimed by a BPF_NOEXIST insert
  * into learn_ids, atomic without the fetching atomics of -mcpu=v3. */
-static __always_inline __u32 learn_id(const char *comm)
+static __always_inline __u32 learn_id(__u32 parent, const char *comm)
 {
+	struct sc_learn_name name = { .parent = parent };
 	__u32 *id, nid = 0;
 	int i;
 
-	id = bpf_map_lookup_elem(&learn_names, comm);
+	__builtin_memcpy(name.comm, comm, SC_COMM_LEN);
+	id = bpf_map_lookup_elem(&learn_names, &name);
 	if (id)
 		return *id;
 	for (i = 0; i < 8 && !nid; i++) {
 		nid = learn_next_id + 1 + i;
 		if (nid > learn_max_programs)
 			break;
-		if (bpf_map_update_elem(&learn_ids, &nid, comm, BPF_NOEXIST))
+		if (bpf_map_update_elem(&learn_ids, &nid, &name, BPF_NOEXIST))
 			nid = 0;
 	}
 	if (nid > learn_max_programs)
 		nid = 0;
 	if (nid) {
 		learn_next_id = nid;
-		if (!bpf_map_update_elem(&learn_names, comm, &nid, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&learn_names, &name, &nid, BPF_NOEXIST))
 			return nid;
 	}
 	/* another CPU named it meanwhile, or no id is left */
-	id = bpf_map_lookup_elem(&learn_names, comm);
+	id = bpf_map_lookup_elem(&learn_names, &name);
 	if (id)
 		return *id;
 	__sync_fetch_and_add(&learn_lost_programs, 1);
@@ -702,7 +731,7 @@ static __always_inline __u32 lazy_profile(const char *comm)
 	__u32 *id;
 
 	if (learn_mode)
-		return learn_target_now() ? learn_id(comm) : 0;
+		return learn_target_now() ? learn_id(0, comm) : 0;
 	id = bpf_map_lookup_elem(&by_comm, comm);
 	return id ? *id : 0;
 }
@@ -854,24 +883,88 @@ static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
 		st->tasks++;
 }
 
+/* the key of this exec's edge under profile p (syscfi.h), or NULL when
+ * the exec can have none: a path that is not absolute, an exec by file
+ * descriptor (/dev/fd/N, execveat with a dirfd), or one too long.  For
+ * learning (by_path) the key is always the path as exec'd. */
+static __always_inline struct sc_edge_key *edge_key(__u32 p,
+						    struct linux_binprm *bprm,
+						    int by_path)
+{
+	struct sc_edge_key *k;
+	const char *fn, *interp;
+	struct inode *inode;
+	__u32 zero = 0;
+	long n;
+
+	k = bpf_map_lookup_elem(&edge_scratch, &zero);
+	if (!k)
+		return NULL;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->parent = p;
+	fn = BPF_CORE_READ(bprm, filename);
+	interp = BPF_CORE_READ(bprm, interp);
+	n = bpf_probe_read_kernel_str(k->path, sizeof(k->path), fn);
+	if (n <= 1 || n >= SC_EXEC_PATH_LEN || k->path[0] != '/')
+		return NULL;
+	if (k->path[1] == 'd' && k->path[2] == 'e' && k->path[3] == 'v' &&
+	    k->path[4] == '/' && k->path[5] == 'f' && k->path[6] == 'd' &&
+	    k->path[7] == '/')
+		return NULL;
+	/* interp is filename until a binfmt hands the file to an
+	 * interpreter (#! scripts, binfmt_misc): then bprm->file is the
+	 * interpreter, and the script is known by its path only */
+	if (by_path || fn != interp)
+		return k;
+	__builtin_memset(k->path, 0, sizeof(k->path));
+	inode = BPF_CORE_READ(bprm, file, f_inode);
+	k->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k->ino = BPF_CORE_READ(inode, i_ino);
+	return k;
+}
+
+/* --learn: a learned program p execs comm: learned scoped under p, and
+ * the edge (p, path) recorded; 0 when the path can key no edge */
+static __always_inline __u32 learn_child(__u32 p, const char *comm,
+					 struct linux_binprm *bprm)
+{
+	struct sc_edge_key *k = edge_key(p, bprm, 1);
+	__u32 id;
+
+	if (!k) {
+		__sync_fetch_and_add(&learn_exec_unkeyed, 1);
+		return 0;
+	}
+	id = learn_id(p, comm);
+	if (id && bpf_map_update_elem(&learn_edges, k, &id, BPF_ANY))
+		__sync_fetch_and_add(&learn_edges_lost, 1);
+	return id;
+}
+
 /* --learn: program id of an exec by a learned task or a target, else 0;
- * every program a learned task runs is learned, under its own comm */
+ * what a learned task execs is learned scoped under its program */
 static __always_inline __u32 learn_exec_id(struct task_struct *task,
-					   const char *comm)
+					   const char *comm,
+					   struct linux_binprm *bprm)
 {
 	struct sc_task *t = state_of(bpf_task_storage_get(&tasks, task, 0, 0));
+	struct sc_learn_name name = {};
 	__u32 *id;
 
 	if (t && t->c.profile)
-		return learn_id(comm);
+		return learn_child(t->c.profile, comm, bprm);
+	if (t)
+		return 0;	/* exec'd by a learned one, not learned: no target */
 	if (learn_mode == SC_LEARN_COMM) {
-		id = bpf_map_lookup_elem(&learn_names, comm);
+		__builtin_memcpy(name.comm, comm, SC_COMM_LEN);
+		id = bpf_map_lookup_elem(&learn_names, &name);
 		return id && *id == 1 ? 1 : 0;
 	}
-	return learn_target_now() ? learn_id(comm) : 0;
+	return learn_target_now() ? learn_id(0, comm) : 0;
 }
 
-/* profile of the image being exec'd: exe inode first, then the new comm */
+/* top-level profile of the image being exec'd: exe inode first, then the
+ * new comm.  A #! script is not its interpreter: no exe binding for it. */
 static __always_inline __u32 profile_of_exec(struct task_struct *task,
 					     struct linux_binprm *bprm)
 {
@@ -882,59 +975,92 @@ static __always_inline __u32 profile_of_exec(struct task_struct *task,
 
 	if (learn_mode) {
 		BPF_CORE_READ_STR_INTO(&comm, task, comm);
-		return learn_exec_id(task, comm);
+		return learn_exec_id(task, comm, bprm);
 	}
-	inode = BPF_CORE_READ(bprm, file, f_inode);
-	ek.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	ek.ino = BPF_CORE_READ(inode, i_ino);
-	id = bpf_map_lookup_elem(&by_exe, &ek);
-	if (id)
-		return *id;
+	if (BPF_CORE_READ(bprm, filename) == BPF_CORE_READ(bprm, interp)) {
+		inode = BPF_CORE_READ(bprm, file, f_inode);
+		ek.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		ek.ino = BPF_CORE_READ(inode, i_ino);
+		id = bpf_map_lookup_elem(&by_exe, &ek);
+		if (id)
+			return *id;
+	}
 	BPF_CORE_READ_STR_INTO(&comm, task, comm);
 	id = bpf_map_lookup_elem(&by_comm, comm);
 	return id ? *id : 0;
+}
+
+/* an exec that leaves the profile of task t (exec-unprofiled or
+ * exec-unexpected): kill first, then count and report with the path */
+static __noinline void exec_violation(struct sc_task *t, __u32 kind,
+				      struct linux_binprm *bprm)
+{
+	struct sc_profile_stats *st;
+	struct sc_event *ev;
+
+	if (kill_mode)
+		bpf_send_signal(SIGKILL);
+	st = stats_of(t->c.profile);
+	if (st) {
+		st->violations++;
+		if (kill_mode)
+			st->kills++;
+	}
+	ev = event_begin(t, st);
+	if (!ev)
+		return;
+	fill_event(ev, t, kind, kill_mode);
+	ev->x = t->c.b;
+	bpf_probe_read_kernel_str(ev->arg, sizeof(ev->arg),
+				  BPF_CORE_READ(bprm, filename));
+	event_end(ev, t);
+}
+
+/* an edge-checked task t execs: the target's scoped profile, 0 for a
+ * hand-over, or exec-unexpected and the image's top-level profile top
+ * (as if an unprofiled task had exec'd it: reported, never silent) */
+static __always_inline __u32 exec_by_edge(struct sc_task *t, __u32 top,
+					  struct linux_binprm *bprm)
+{
+	struct sc_edge_key *k = edge_key(t->c.profile, bprm, 0);
+	__u32 *to = k ? bpf_map_lookup_elem(&exec_edges, k) : NULL;
+
+	if (to)
+		return *to == SC_EDGE_HANDOFF ? 0 : *to;
+	exec_violation(t, SC_EV_EXEC_UNEXPECTED, bprm);
+	return top;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	struct sc_profile_stats *st;
-	struct sc_event *ev;
 	struct pt_regs *regs;
 	struct sc_task *s, *t;
 	__u32 p, call;
+	int checked = 0;
 
 	p = profile_of_exec(task, bprm);
 	s = bpf_task_storage_get(&tasks, task, 0, 0);
 	t = state_of(s);
+	if (!learn_mode && s && t && t->c.profile && (t->c.flags & SC_PF_EDGES)) {
+		p = exec_by_edge(t, p, bprm);
+		checked = 1;
+	}
 	if (!p) {
 		if (!s || !t || !t->c.profile)
 			return 0;
-		if (learn_mode)
-			goto unbind;	/* no program id left: stop here */
-		/* a profiled task escaped into an unprofiled program */
-		if (kill_mode)
-			bpf_send_signal(SIGKILL);
-		st = stats_of(t->c.profile);
-		if (st) {
-			st->violations++;
-			if (kill_mode)
-				st->kills++;
-		}
-		ev = event_begin(t, st);
-		if (ev) {
-			fill_event(ev, t, SC_EV_EXEC_UNPROFILED, kill_mode);
-			ev->x = t->c.b;
-			bpf_probe_read_kernel_str(ev->arg, sizeof(ev->arg),
-						  BPF_CORE_READ(bprm, filename));
-			event_end(ev, t);
-		}
-unbind:
+		/* a profiled task escaped into an unprofiled program; an
+		 * edge-checked one was reported above, or handed over */
+		if (!learn_mode && !checked)
+			exec_violation(t, SC_EV_EXEC_UNPROFILED, bprm);
 		task_fold(t);
 		hot_release(s);
-		if (existing_mode)
-			s->c.profile = 0;	/* keep the "unprofiled" mark */
+		/* keep the "unprofiled" mark; learning, it also keeps what a
+		 * learned program exec'd but could not learn from becoming
+		 * a top-level target */
+		if (existing_mode || learn_mode)
+			s->c.profile = 0;
 		else
 			bpf_task_storage_delete(&tasks, task);
 		return 0;

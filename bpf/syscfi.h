@@ -167,6 +167,7 @@ SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, __u32 window,
 #define SC_PF_DEPTH1	1u		/* profile checks b -> x only */
 #define SC_PF_V2	2u		/* format 2: transparent set, signal frames,
 					 * re-issued calls (bpf/sc_step.h) */
+#define SC_PF_EDGES	4u		/* its execs are checked against exec edges */
 
 struct sc_profile_info {
 	__u32 flags;		/* SC_PF_* */
@@ -192,6 +193,30 @@ struct sc_profile_stats {
 struct sc_exe_key {
 	__u64 dev;
 	__u64 ino;
+};
+
+/* ---- exec edges (design.md section 2) ------------------------------------
+ * One hash map holds every edge of every edge-checked profile.  A binary is
+ * keyed by the (dev, inode) of the file the kernel runs, with path all
+ * zero; a `#!` script (or any image another binfmt hands to an
+ * interpreter) by the path as exec'd, with dev and ino 0.  The value is
+ * the target's scoped profile id, or SC_EDGE_HANDOFF. */
+#define SC_EXEC_PATH_LEN 256		/* edge paths are shorter than this */
+#define SC_EDGE_HANDOFF	0xffffffffu	/* the target runs unprofiled */
+
+struct sc_edge_key {
+	__u32 parent;		/* the exec'ing task's profile id */
+	__u32 pad;
+	__u64 dev;
+	__u64 ino;
+	char path[SC_EXEC_PATH_LEN];
+};
+
+/* --learn: a program id's name, its comm scoped under the id of the
+ * program that exec'd it (0: top level) */
+struct sc_learn_name {
+	__u32 parent;
+	char comm[SC_COMM_LEN];
 };
 
 /* ---- --learn: who is learned (bpf/syscfi.bpf.c learn_mode) -------------- */
@@ -220,6 +245,7 @@ enum sc_event_kind {
 	SC_EV_UNSEEN_SYSCALL,		/* unseen, and x outside the syscall set */
 	SC_EV_SIGRETURN,		/* rt_sigreturn with no signal frame open */
 	SC_EV_IO_URING_OPCODE,	/* nr: the io_uring opcode (IORING_OP_*) */
+	SC_EV_EXEC_UNEXPECTED,
 };
 
 /* io_uring opcodes a profile may submit: one bit per IORING_OP_* below

@@ -58,6 +58,7 @@ struct ctx {
 	FILE *steps;		/* --steps: every scored step, for scripts/evaluate */
 	const char *cur_trace;
 	unsigned long malformed, cut, skipped_nr, violations;
+	unsigned long exec_unkeyed, exec_deep;	/* build: execs not learned */
 	int fatal;
 };
 
@@ -155,9 +156,13 @@ static void learn_format(const struct ctx *c, struct sc_profile *p)
 	sc_profile_free(old);	/* a bad file is reported when merging */
 }
 
-static struct sc_profile *build_profile(struct ctx *c, const char *comm)
+/* the profile of comm, top level or scoped under parent; a profile built
+ * from strace is edge-checked (design.md section 2), a numeric trace
+ * has no execs to learn from */
+static struct sc_profile *build_profile(struct ctx *c, struct sc_profile *parent,
+					const char *comm)
 {
-	struct sc_profile *p = sc_profile_set_find(&c->set, comm);
+	struct sc_profile *p = sc_profile_set_find_in(&c->set, parent, comm);
 
 	if (p)
 		return p;
@@ -165,6 +170,8 @@ static struct sc_profile *build_profile(struct ctx *c, const char *comm)
 	if (!p)
 		die_oom();
 	learn_format(c, p);
+	p->parent = parent;
+	p->has_exec = c->format == F_STRACE;
 	if (sc_profile_set_add(&c->set, p))
 		die_oom();
 	if (c->set.n > c->last_cap) {
@@ -243,11 +250,23 @@ static void b_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		sc_profile_add_transparent(p, v.x, 1);
 }
 
-static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
-		   const char *file, unsigned long line, int replay,
-		   struct sc_seq_bind *nb)
+/* scope folders above p */
+static int scope_depth(const struct sc_profile *p)
 {
-	(void)t;
+	int d = 0;
+
+	for (; p->parent; p = p->parent)
+		d++;
+	return d;
+}
+
+static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
+		   const char *path, const char *file, unsigned long line,
+		   int replay, struct sc_seq_bind *nb)
+{
+	struct sc_profile *parent = t->bind.bound ? t->bind.prof : NULL;
+	struct ctx *c = ctx;
+
 	(void)file;
 	(void)line;
 	if (replay)
@@ -255,7 +274,27 @@ static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
 	memset(nb, 0, sizeof(*nb));
 	nb->bound = 1;
 	memcpy(nb->comm, comm, 16);
-	nb->prof = build_profile(ctx, comm);
+	if (!t->bind.bound) {
+		nb->prof = build_profile(c, NULL, comm);
+		return;
+	}
+	/* a descendant of a profiled program that could not be learned
+	 * (below) learns nothing, and above all no top-level profile */
+	if (!parent)
+		return;
+	/* a program a profiled one execs: an edge, and a profile scoped
+	 * under the exec'ing one, never a top-level profile of its own */
+	if (sc_edge_path_refused(path)) {
+		c->exec_unkeyed++;
+		return;
+	}
+	if (scope_depth(parent) >= SC_SCOPE_DEPTH_MAX) {
+		c->exec_deep++;
+		return;
+	}
+	nb->prof = build_profile(c, parent, comm);
+	if (sc_profile_add_edge(parent, path, comm))
+		die_oom();
 }
 
 /* ---- check / score: the replay -------------------------------------------- */
@@ -310,7 +349,7 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		printf(",\"line\":%lu,\"pid\":%ld,\"comm\":", line, t->node.tid);
 		json_str(t->bind.comm);
 		printf(",\"profile\":");
-		json_str(p ? p->comm : "");
+		json_str(p ? sc_profile_label(p) : "");
 		printf(",\"kind\":\"%s\"", sc_event_kind_name(kind));
 		if (r) {
 			printf(",\"transition\":[");
@@ -402,23 +441,54 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 	}
 }
 
+/* id of a top-level profile by comm (scoped ones bind through edges) */
 static uint32_t profile_id(const struct ctx *c, const char *comm)
 {
 	for (size_t i = 0; i < c->set.n; i++)
-		if (!strcmp(c->set.v[i]->comm, comm))
+		if (!c->set.v[i]->parent && !strcmp(c->set.v[i]->comm, comm))
 			return (uint32_t)i + 1;
 	return 0;
 }
 
+/* id of a profile of the set */
+static uint32_t id_of(const struct ctx *c, const struct sc_profile *p)
+{
+	for (size_t i = 0; i < c->set.n; i++)
+		if (c->set.v[i] == p)
+			return (uint32_t)i + 1;
+	return 0;
+}
+
+/* the kernel's exec_by_edge: an edge-checked profile's exec binds the
+ * target's scoped profile (0: handed over), or is exec-unexpected and
+ * binds as an unprofiled task's would (top) */
+static uint32_t r_exec_edge(struct ctx *c, const struct sc_seq_task *t,
+			    uint32_t top, const char *comm, const char *path,
+			    const char *file, unsigned long line)
+{
+	const struct sc_profile *pp = c->set.v[t->bind.profile - 1];
+	const struct sc_exec_edge *e = sc_edge_path_refused(path) ? NULL :
+		sc_profile_find_edge(pp, path);
+
+	if (e)
+		return e->handoff ? 0 : id_of(c, e->child);
+	report(c, t, SC_EV_EXEC_UNEXPECTED, NULL, 0, path[0] ? path : comm,
+	       file, line);
+	return top;
+}
+
 static void r_exec(void *ctx, struct sc_seq_task *t, const char *comm,
-		   const char *file, unsigned long line, int replay,
-		   struct sc_seq_bind *nb)
+		   const char *path, const char *file, unsigned long line,
+		   int replay, struct sc_seq_bind *nb)
 {
 	struct ctx *c = ctx;
 	uint32_t id = profile_id(c, comm);
 
-	/* a profiled task escaping into a program without a profile */
-	if (t->bind.bound && t->bind.profile && !id)
+	if (t->bind.bound && t->bind.profile &&
+	    c->set.v[t->bind.profile - 1]->has_exec)
+		id = r_exec_edge(c, t, id, comm, path, file, line);
+	else if (t->bind.bound && t->bind.profile && !id)
+		/* a profiled task escaping into a program without a profile */
 		report(c, t, SC_EV_EXEC_UNPROFILED, NULL, 0, comm, file, line);
 	if (replay)
 		return;
@@ -543,7 +613,7 @@ static int feed_numbers(struct ctx *c, struct sc_seq *s, const char *path)
 	bind.bound = 1;
 	snprintf(bind.comm, sizeof(bind.comm), "%s", c->comm);
 	if (c->mode == M_BUILD) {
-		bind.prof = build_profile(c, bind.comm);
+		bind.prof = build_profile(c, NULL, bind.comm);
 	} else {
 		bind.profile = profile_id(c, bind.comm);
 		bind.prof = bind.profile ? c->set.v[bind.profile - 1] : NULL;
@@ -836,7 +906,37 @@ static int comm_ok(const char *comm)
 	       !strchr(comm, '/') && utf8_ok((const unsigned char *)comm);
 }
 
-/* build: merge into DIR/<comm>.json; load everything before writing any */
+/* p and every profile it is scoped under can name a file */
+static int scope_ok(const struct sc_profile *p)
+{
+	for (; p; p = p->parent)
+		if (!comm_ok(p->comm))
+			return 0;
+	return 1;
+}
+
+/* the folders DIR/a.d/b.d/... that hold p's file */
+static int ensure_scope(const char *dir, const struct sc_profile *p)
+{
+	char *sub;
+	int rc;
+
+	if (!p->parent)
+		return 0;
+	if (ensure_scope(dir, p->parent))
+		return -1;
+	sub = sc_profile_scope_dir(dir, p->parent);
+	if (!sub)
+		die_oom();
+	rc = ensure_dir(sub);
+	if (rc)
+		fprintf(stderr, "extractor: %s: %s\n", sub, strerror(errno));
+	free(sub);
+	return rc;
+}
+
+/* build: merge into DIR/<comm>.json, and the profiles of programs they
+ * exec into DIR/<comm>.d/; load everything before writing any */
 static int write_built(struct ctx *c, const char *dir)
 {
 	struct sc_profile **out = calloc(c->set.n + 1, sizeof(*out));
@@ -856,12 +956,17 @@ static int write_built(struct ctx *c, const char *dir)
 		struct sc_profile *p = c->set.v[i];
 		struct sc_profile *old;
 
-		if (!comm_ok(p->comm)) {
+		if (!scope_ok(p)) {
 			fprintf(stderr, "extractor: comm \"%s\" cannot name a "
 				"profile file, skipped\n", p->comm);
 			continue;
 		}
-		if (asprintf(&paths[nout], "%s/%s.json", dir, p->comm) < 0)
+		if (ensure_scope(dir, p)) {
+			rc = 2;
+			goto out;
+		}
+		paths[nout] = sc_profile_file(dir, p);
+		if (!paths[nout])
 			die_oom();
 		if (access(paths[nout], F_OK)) {
 			out[nout++] = p;
@@ -888,7 +993,12 @@ static int write_built(struct ctx *c, const char *dir)
 			rc = 2;
 			goto out;
 		}
-		/* keep the merged copy in the set so it is freed with it */
+		/* keep the merged copy in the set so it is freed with it; the
+		 * profiles scoped under p are under it now */
+		old->parent = p->parent;
+		for (size_t k = 0; k < c->set.n; k++)
+			if (c->set.v[k]->parent == p)
+				c->set.v[k]->parent = old;
 		sc_profile_free(p);
 		c->set.v[i] = old;
 		out[nout++] = old;
@@ -900,6 +1010,13 @@ static int write_built(struct ctx *c, const char *dir)
 	}
 	if (!c->quiet)
 		fprintf(stderr, "extractor: %zu profiles in %s\n", nout, dir);
+	if (c->exec_unkeyed)
+		fprintf(stderr, "extractor: %lu execs by a relative path, a file "
+			"descriptor or a path strace cut: not learned, "
+			"no exec edge can name them\n", c->exec_unkeyed);
+	if (c->exec_deep)
+		fprintf(stderr, "extractor: %lu execs more than %d programs deep: "
+			"not learned\n", c->exec_deep, SC_SCOPE_DEPTH_MAX);
 out:
 	for (size_t i = 0; i < c->set.n + 1; i++)
 		free(paths[i]);

@@ -13,6 +13,7 @@
  * Memory: one record per live (or exited but unlinked) thread and per
  * announced child not yet seen; nothing grows with the trace's length.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -501,7 +502,7 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
 			struct sc_seq_bind nb;
 
 			s->ops->exec(s->ctx, run, child->exec_comm,
-				     child->file, ev->line, 1, &nb);
+				     child->exec_path, child->file, ev->line, 1, &nb);
 		}
 	}
 	if (tmp) {
@@ -527,6 +528,7 @@ static void link_late(struct sc_seq *s, struct sc_seq_task *child,
  * shows them: the call's own, or its unfinished half) */
 struct call_args {
 	const char *comm;	/* exec: the new comm, or NULL */
+	const char *path;	/* exec: the path as exec'd (with comm) */
 	int sig, act;		/* sigaction: SC_ACT_* for sig */
 	int cflags;		/* clone, clone3: SC_CLONE_* */
 };
@@ -549,7 +551,7 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		     int ret_kind, long ret, const struct call_args *args,
 		     const char *file, unsigned long line)
 {
-	const char *comm = args->comm;
+	const char *comm = args->comm, *path = args->path;
 	int exec_ok = is_exec(s, nr) && ret_kind == SC_RET_VALUE && ret == 0 &&
 		      comm;
 	/* rt_sigaction, sigaction: 0; signal: the old handler; -1: failed */
@@ -569,8 +571,9 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 
 			t->frozen = 1;
 			memcpy(t->exec_comm, comm, 16);
+			snprintf(t->exec_path, sizeof(t->exec_path), "%s", path);
 			tmp.bind.bound = 0;
-			s->ops->exec(s->ctx, &tmp, comm, file, line, 0, &nb);
+			s->ops->exec(s->ctx, &tmp, comm, path, file, line, 0, &nb);
 			t->bind = nb;
 			s->ops->start(s->ctx, t, (unsigned)nr);
 		}
@@ -580,7 +583,7 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		if (exec_ok) {
 			struct sc_seq_bind nb;
 
-			s->ops->exec(s->ctx, t, comm, file, line, 0, &nb);
+			s->ops->exec(s->ctx, t, comm, path, file, line, 0, &nb);
 			t->bind = nb;
 			s->ops->start(s->ctx, t, (unsigned)nr);
 		}
@@ -616,6 +619,7 @@ static struct call_args pend_args(const struct sc_seq_task *t)
 {
 	struct call_args a = {
 		t->pend_has_comm ? t->pend_comm : NULL,
+		t->pend_has_comm ? t->pend_path : NULL,
 		t->pend_sig, t->pend_act, t->pend_cflags,
 	};
 
@@ -626,7 +630,7 @@ static void flush_pending(struct sc_seq *s, struct sc_seq_task *t)
 {
 	if (!t->pending)
 		return;
-	struct call_args none = { NULL, 0, 0, 0 };
+	struct call_args none = { NULL, NULL, 0, 0, 0 };
 
 	t->pending = 0;
 	complete(s, t, t->pend_nr, SC_RET_NONE, 0, &none, t->file,
@@ -746,7 +750,8 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		break;
 	}
 	case SC_LINE_SYSCALL: {
-		struct call_args a = { l->has_comm ? l->comm : NULL, l->sig,
+		struct call_args a = { l->has_comm ? l->comm : NULL,
+				       l->has_comm ? l->path : NULL, l->sig,
 				       l->act, l->cflags };
 
 		flush_pending(s, t);
@@ -764,12 +769,15 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 		t->pend_sig = l->sig;
 		t->pend_act = l->act;
 		t->pend_cflags = l->cflags;
-		if (l->has_comm)
+		if (l->has_comm) {
 			memcpy(t->pend_comm, l->comm, 16);
+			memcpy(t->pend_path, l->path, sizeof(t->pend_path));
+		}
 		if (is_exec(s, l->nr) && l->has_comm) {
 			s->exec_valid = 1;
 			s->exec_tid = tid;
 			memcpy(s->exec_comm, l->comm, 16);
+			memcpy(s->exec_path, l->path, sizeof(s->exec_path));
 			s->exec_bind = t->bind;
 			if (!t->linked && !t->frozen)
 				s->exec_bind.bound = 0;
@@ -806,7 +814,8 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				struct sc_seq_task tmp = *t;
 
 				tmp.bind = s->exec_bind;
-				s->ops->exec(s->ctx, &tmp, comm, file, line, 0,
+				s->ops->exec(s->ctx, &tmp, comm, s->exec_path,
+					     file, line, 0,
 					     &nb);
 				/* the thread group's table, as the thread that
 				 * exec'd had it */

@@ -83,12 +83,14 @@ struct sc_seq_task {
 	struct sc_sighand *sighand;	/* NULL: all unknown (not allocated) */
 	long intr_nr;			/* the last call, interrupted, and no
 					 * handler ran since (-1: none) */
+	char pend_path[SC_EXEC_PATH_LEN];
 	/* creation not seen yet: ring of the latest events */
 	int linked;		/* creation seen, or never expected */
 	int frozen;		/* exec'd while unlinked: buffer complete */
 	int dead;		/* exited before being linked */
 	unsigned nbuf;		/* events ever buffered (ring index) */
 	char exec_comm[16];	/* comm of the exec ending the buffer */
+	char exec_path[SC_EXEC_PATH_LEN];	/* and its path (strace.h) */
 	struct sc_seq_ev *buf;	/* SC_SEQ_BUF entries, only while unlinked */
 };
 
@@ -104,11 +106,12 @@ struct sc_seq_ops {
 	 * t, bound as t->bind, exec'd comm successfully.  Called before the
 	 * sequencer rebinds t (then start() follows), or with replay = 1
 	 * when only the old image's side is wanted (a late-linked child).
-	 * Returns the handle/id for comm through bind.
+	 * Returns the handle/id for comm through bind.  path: as exec'd,
+	 * "" when the trace does not give it whole (struct sc_line).
 	 */
 	void (*exec)(void *ctx, struct sc_seq_task *t, const char *comm,
-		     const char *file, unsigned long line, int replay,
-		     struct sc_seq_bind *newbind);
+		     const char *path, const char *file, unsigned long line,
+		     int replay, struct sc_seq_bind *newbind);
 	/* a line the parser or the sequencer refuses */
 	void (*error)(void *ctx, const char *file, unsigned long line,
 		      const char *reason);
@@ -144,6 +147,7 @@ struct sc_seq {
 	int exec_valid;
 	long exec_tid;
 	char exec_comm[16];
+	char exec_path[SC_EXEC_PATH_LEN];
 	struct sc_seq_bind exec_bind;	/* binding of the thread that exec'd */
 	unsigned long unknown_tids;	/* tasks fallen back to UNKNOWN */
 	/* strace -f to a terminal/pipe prefixes lines only while several

@@ -107,12 +107,14 @@ static const char *parse_long(const char *p, const char *e, long *v)
 /*
  * Basename of the first quoted string argument of an exec line, decoding
  * strace's escapes (\" \\ \n \t \xHH \ooo), cut as the kernel cuts comm.
- * Only the part after the last '/' is kept while decoding.
+ * Only the part after the last '/' is kept while decoding; the whole
+ * string goes to path when it fits and strace printed all of it.
  */
-static int exec_comm(const char *p, const char *e, char comm[16])
+static int exec_comm(const char *p, const char *e, char comm[16],
+		     char path[SC_EXEC_PATH_LEN])
 {
 	char base[256];
-	size_t n = 0;
+	size_t n = 0, plen = 0;
 	const char *q = memchr(p, '"', (size_t)(e - p));
 
 	if (!q)
@@ -141,6 +143,8 @@ static int exec_comm(const char *p, const char *e, char comm[16])
 				c = (unsigned char)v;
 			}
 		}
+		if (plen < SC_EXEC_PATH_LEN)
+			path[plen++] = (char)c;
 		if (c == '/') {
 			n = 0;
 			continue;
@@ -151,6 +155,10 @@ static int exec_comm(const char *p, const char *e, char comm[16])
 	if (q >= e)
 		return 0;	/* unterminated string */
 	base[n] = '\0';
+	/* cut by strace (-s) or by our buffer: no path to key an edge with */
+	if (plen >= SC_EXEC_PATH_LEN || (e - q > 3 && !memcmp(q + 1, "...", 3)))
+		plen = 0;
+	path[plen] = '\0';
 	if (n == 0) {
 		/* execveat(fd</usr/bin/x>, "", ..., AT_EMPTY_PATH): use -y */
 		const char *lt = memchr(p, '<', (size_t)(e - p));
@@ -695,7 +703,7 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	is_exec = (out->namelen == 6 && !memcmp(out->name, "execve", 6)) ||
 		  (out->namelen == 8 && !memcmp(out->name, "execveat", 8));
 	if (is_exec)
-		out->has_comm = exec_comm(p, e, out->comm);
+		out->has_comm = exec_comm(p, e, out->comm, out->path);
 	else if (out->namelen >= 5 && out->namelen <= 12)
 		call_args(p + 1, e, out);
 	e = strip_tail(p, e);

@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "syscfi.h"
+
 enum sc_line_type {
 	SC_LINE_SKIP = 0,	/* blank, -k stack frame, strace notice */
 	SC_LINE_SYSCALL,	/* complete call: name(args) = ret */
@@ -68,6 +70,9 @@ struct sc_line {
 	/* execve/execveat: basename of the path argument, cut to 15 bytes */
 	char comm[16];
 	int has_comm;
+	/* with has_comm: the path argument as exec'd, "" when strace cut it
+	 * ("..."), it is empty (execveat by fd) or too long for an exec edge */
+	char path[SC_EXEC_PATH_LEN];
 	const char *reason;	/* SC_LINE_ERROR: why (static string) */
 };
 

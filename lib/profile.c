@@ -218,6 +218,7 @@ void sc_profile_free(struct sc_profile *p)
 	free(p->exe);
 	free(p->path);
 	free(p->tcount);
+	sc_profile_free_edges(p);
 	free(p);
 }
 
@@ -416,7 +417,7 @@ int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src)
 		dst->has_threshold = true;
 		dst->threshold = src->threshold;
 	}
-	return 0;
+	return sc_profile_merge_edges(dst, src);
 }
 
 /* ---- positions in the file text ------------------------------------------
@@ -663,7 +664,7 @@ static char *map_file(const char *path, size_t *len)
 
 static const char *const known_keys[] = {
 	"format", "version", "comm", "exe", "arch", "depth", "window",
-	"threshold", "stats", "transparent", "transitions", "io_uring",
+	"threshold", "stats", "transparent", "transitions", "io_uring", "exec",
 };
 
 /* "transparent": {"name": count, ...} of a version-2 profile */
@@ -866,6 +867,62 @@ static int load_uring(struct sc_profile *p, json_t *root, const char *file,
 	return 0;
 }
 
+/* "exec": [{"path": "/abs", "profile": "comm" | null}, ...]: the
+ * programs this profile execs (design.md section 2) */
+static int load_exec(struct sc_profile *p, json_t *root, const char *file,
+		     const struct textmap *m, char *err, size_t errlen)
+{
+	json_t *edges = json_object_get(root, "exec"), *e, *path, *prof;
+	struct pos at = key_pos(m, "exec");
+	const char *why, *comm;
+	size_t i;
+
+	if (!edges)
+		return 0;	/* no edges: execs bind as an unprofiled task's */
+	if (!json_is_array(edges)) {
+		perr(err, errlen, file, at, "\"exec\" must be an array");
+		return -1;
+	}
+	p->has_exec = true;
+	json_array_foreach(edges, i, e) {
+		path = json_object_get(e, "path");
+		prof = json_object_get(e, "profile");
+		if (!json_is_object(e) || json_object_size(e) != 2 ||
+		    !json_is_string(path) || !prof ||
+		    !(json_is_null(prof) || json_is_string(prof))) {
+			perr(err, errlen, file, at, "\"exec\"[%zu] must be "
+			     "{\"path\": string, \"profile\": string or null}", i);
+			return -1;
+		}
+		if (strlen(json_string_value(path)) != json_string_length(path) ||
+		    (why = sc_edge_path_refused(json_string_value(path)))) {
+			perr(err, errlen, file, at, "\"exec\"[%zu]: path %s: %s", i,
+			     json_string_value(path), why ? why : "holds a NUL byte");
+			return -1;
+		}
+		comm = json_is_string(prof) ? json_string_value(prof) : NULL;
+		if (comm && (!comm[0] || json_string_length(prof) > 15 ||
+			     strlen(comm) != json_string_length(prof) ||
+			     strchr(comm, '/') || !strcmp(comm, ".") ||
+			     !strcmp(comm, ".."))) {
+			perr(err, errlen, file, at, "\"exec\"[%zu]: profile must be "
+			     "the comm of a profile in the scope folder (1 to 15 "
+			     "bytes, no '/'), or null", i);
+			return -1;
+		}
+		if (sc_profile_find_edge(p, json_string_value(path))) {
+			perr(err, errlen, file, at, "\"exec\"[%zu]: path %s is "
+			     "there twice", i, json_string_value(path));
+			return -1;
+		}
+		if (sc_profile_add_edge(p, json_string_value(path), comm)) {
+			perr(err, errlen, file, at, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static struct sc_profile *profile_from_json(json_t *root, const char *file,
 					    const struct textmap *m, char *err,
 					    size_t errlen)
@@ -972,6 +1029,8 @@ static struct sc_profile *profile_from_json(json_t *root, const char *file,
 		}
 	}
 	if (load_uring(p, root, file, m, err, errlen))
+		goto fail;
+	if (load_exec(p, root, file, m, err, errlen))
 		goto fail;
 	trans = json_object_get(root, "transitions");
 	if (!trans || !json_is_array(trans)) {
@@ -1319,6 +1378,29 @@ static void write_transparent(FILE *f, const struct sc_profile *p)
 	fputs(n ? "\n  },\n" : "},\n", f);
 }
 
+/* "exec" of an edge-checked profile, one edge a line, sorted by path */
+static int write_edges(FILE *f, const struct sc_profile *p)
+{
+	if (!p->has_exec)
+		return 0;
+	fputs("  \"exec\": [", f);
+	for (size_t i = 0; i < p->nedges; i++) {
+		const struct sc_exec_edge *e = &p->edges[i];
+
+		fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+		if (put_json_str(f, e->path))
+			return -1;
+		fputs(", \"profile\": ", f);
+		if (e->handoff)
+			fputs("null", f);
+		else if (put_json_str(f, e->profile))
+			return -1;
+		fputc('}', f);
+	}
+	fputs(p->nedges ? "\n  ],\n" : "],\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
 static int write_profile(FILE *f, const struct sc_profile *p,
 			 const struct sc_trans *v, size_t n)
 {
@@ -1350,6 +1432,8 @@ static int write_profile(FILE *f, const struct sc_profile *p,
 		file_int(p->traces), file_int(p->tasks), file_int(p->syscalls));
 	if (p->version == 2)
 		write_transparent(f, p);
+	if (write_edges(f, p))
+		return -1;
 	fputs("  \"transitions\": [", f);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ",\n    [" : "\n    [", f);
@@ -1517,15 +1601,12 @@ void sc_profile_set_free(struct sc_profile_set *set)
 struct sc_profile *sc_profile_set_find(const struct sc_profile_set *set,
 				       const char *comm)
 {
-	for (size_t i = 0; i < set->n; i++)
-		if (!strcmp(set->v[i]->comm, comm))
-			return set->v[i];
-	return NULL;
+	return sc_profile_set_find_in(set, NULL, comm);
 }
 
 int sc_profile_set_add(struct sc_profile_set *set, struct sc_profile *p)
 {
-	if (sc_profile_set_find(set, p->comm)) {
+	if (sc_profile_set_find_in(set, p->parent, p->comm)) {
 		errno = EEXIST;
 		return -1;
 	}
@@ -1547,7 +1628,9 @@ int sc_profile_set_add(struct sc_profile_set *set, struct sc_profile *p)
 /* the files of a set, in load order */
 struct file_list {
 	char **v;
+	long *parent;	/* index of the file whose scope folder holds v[i], or -1 */
 	size_t n, cap;
+	long scope;	/* parent of the files being added */
 };
 
 static int list_add(struct file_list *l, char *path)
@@ -1557,14 +1640,22 @@ static int list_add(struct file_list *l, char *path)
 	if (l->n == l->cap) {
 		size_t c = l->cap ? l->cap * 2 : 16;
 		char **v = realloc(l->v, c * sizeof(*v));
+		long *par;
 
 		if (!v) {
 			free(path);
 			return -1;
 		}
 		l->v = v;
+		par = realloc(l->parent, c * sizeof(*par));
+		if (!par) {
+			free(path);
+			return -1;
+		}
+		l->parent = par;
 		l->cap = c;
 	}
+	l->parent[l->n] = l->scope;
 	l->v[l->n++] = path;
 	return 0;
 }
@@ -1574,6 +1665,7 @@ static void list_free(struct file_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->parent);
 }
 
 static int cmp_str(const void *l, const void *r)
@@ -1616,6 +1708,45 @@ static int list_dir(struct file_list *l, const char *dir, char *err,
 	return 0;
 }
 
+/* the scope folders of files first..n-1: the profiles of X.d/ are scoped
+ * under X.json, recursively (design.md section 2) */
+static int list_scopes(struct file_list *l, size_t first, int depth,
+		       char *err, size_t errlen)
+{
+	size_t end = l->n, len, sub;
+	struct stat st;
+	char *dir;
+	int rc;
+
+	for (size_t i = first; i < end; i++) {
+		len = strlen(l->v[i]);
+		if (len <= 5 || strcmp(l->v[i] + len - 5, ".json"))
+			continue;
+		if (asprintf(&dir, "%.*s.d", (int)(len - 5), l->v[i]) < 0) {
+			ferr(err, errlen, l->v[i], "out of memory");
+			return -1;
+		}
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+			free(dir);
+			continue;
+		}
+		if (depth >= SC_SCOPE_DEPTH_MAX) {
+			ferr(err, errlen, dir, "scope folders nested deeper than %d",
+			     SC_SCOPE_DEPTH_MAX);
+			free(dir);
+			return -1;
+		}
+		l->scope = (long)i;
+		sub = l->n;
+		rc = list_dir(l, dir, err, errlen);
+		l->scope = -1;
+		free(dir);
+		if (rc || list_scopes(l, sub, depth + 1, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
 struct load_job {
 	char **paths;
 	struct sc_profile **got;	/* by file */
@@ -1640,7 +1771,7 @@ static int load_files(struct sc_profile_set *set, const struct file_list *l,
 		      char *err, size_t errlen)
 {
 	struct load_job j = { .paths = l->v };
-	size_t failed, i;
+	size_t failed, i, base = set->n;
 	int rc = 0;
 
 	j.got = calloc(l->n + 1, sizeof(*j.got));
@@ -1656,11 +1787,14 @@ static int load_files(struct sc_profile_set *set, const struct file_list *l,
 	for (i = 0; i < l->n && !rc; i++) {
 		struct sc_profile *p = j.got[i], *other;
 
+		/* a scope folder's files come after their parent's */
+		if (p && l->parent[i] >= 0)
+			p->parent = set->v[base + (size_t)l->parent[i]];
 		if (i == failed) {
 			snprintf(err, errlen, "%s",
 				 j.errs[i] ? j.errs[i] : "out of memory");
 			rc = -1;
-		} else if ((other = sc_profile_set_find(set, p->comm))) {
+		} else if ((other = sc_profile_set_find_in(set, p->parent, p->comm))) {
 			ferr(err, errlen, l->v[i], "comm \"%s\" is also the comm of %s",
 			     p->comm, other->path ? other->path : "another profile");
 			rc = -1;
@@ -1683,12 +1817,13 @@ static int load_files(struct sc_profile_set *set, const struct file_list *l,
 int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
 			int npaths, char *err, size_t errlen)
 {
-	struct file_list l = { 0 };
+	struct file_list l = { .scope = -1 };
 	char listerr[512] = "";
 	int rc = 0;
 
 	/* the files, in order, up to the first argument that fails */
 	for (int i = 0; i < npaths && !rc; i++) {
+		size_t first = l.n;
 		struct stat st;
 
 		if (stat(paths[i], &st)) {
@@ -1700,6 +1835,8 @@ int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
 			ferr(listerr, sizeof(listerr), paths[i], "out of memory");
 			rc = -1;
 		}
+		if (!rc)
+			rc = list_scopes(&l, first, 0, listerr, sizeof(listerr));
 	}
 	/* a bad file before the failing argument is the error, as when the
 	 * files were read one argument after another */
@@ -1707,6 +1844,8 @@ int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
 		rc = -2;
 	else if (rc)
 		snprintf(err, errlen, "%s", listerr);
+	else if (sc_profile_set_link(set, err, errlen))
+		rc = -1;
 	list_free(&l);
 	if (rc) {
 		sc_profile_set_free(set);	/* all or nothing */

@@ -16,6 +16,14 @@ struct sc_trans {
 	uint64_t count;
 };
 
+/* one exec edge: a program this profile execs (design.md section 2) */
+struct sc_exec_edge {
+	char *path;		/* absolute, as exec'd */
+	bool handoff;		/* the target runs unprofiled */
+	char profile[16];	/* else: comm of the scoped profile in <this>.d/ */
+	struct sc_profile *child;	/* that profile, once a set is loaded */
+};
+
 struct sc_profile {
 	char comm[16];		/* NUL-terminated, at most 15 bytes */
 	char *exe;		/* absolute path or NULL */
@@ -36,6 +44,13 @@ struct sc_profile {
 	 * was seen (SC_NR_MAX counts; a member seen 0 times is not allowed) */
 	uint64_t transparent[SC_NR_MAX / 64];
 	uint64_t *tcount;
+	/* exec edges: with has_exec, every exec is checked against them */
+	bool has_exec;
+	struct sc_exec_edge *edges;	/* sorted by path, no duplicates */
+	size_t nedges;
+	/* scope: a profile under a parent binds only through its edges */
+	struct sc_profile *parent;
+	char *label;		/* "parent/comm" of a scoped profile, else NULL */
 };
 
 struct sc_profile_set {
@@ -115,6 +130,35 @@ struct sc_profile *sc_profile_set_find(const struct sc_profile_set *set,
 /* append p (the set owns it); -1 with errno EEXIST if its comm is taken */
 int sc_profile_set_add(struct sc_profile_set *set, struct sc_profile *p);
 
+/* ---- exec edges and scopes (lib/edges.c) ---- */
+
+#define SC_SCOPE_DEPTH_MAX 8	/* X.d/Y.d/... folders below a top-level profile */
+
+/* can path key an edge: absolute, not /dev/fd/..., shorter than
+ * SC_EXEC_PATH_LEN; else NULL or the reason */
+const char *sc_edge_path_refused(const char *path);
+/* add or find the edge of path; child_comm NULL: hand over.  An edge
+ * already there keeps what it says.  -1 on ENOMEM */
+int sc_profile_add_edge(struct sc_profile *p, const char *path,
+			const char *child_comm);
+const struct sc_exec_edge *sc_profile_find_edge(const struct sc_profile *p,
+						const char *path);
+/* dst gets src's edges it lacks (and has_exec if src has it) */
+int sc_profile_merge_edges(struct sc_profile *dst, const struct sc_profile *src);
+void sc_profile_free_edges(struct sc_profile *p);
+/* the profile's name in events and messages: "comm" or "parent/comm" */
+const char *sc_profile_label(const struct sc_profile *p);
+/* DIR/comm.json, DIR/parent.d/comm.json, ... (malloc'd) */
+char *sc_profile_file(const char *dir, const struct sc_profile *p);
+/* the folder of p's scoped profiles: DIR/comm.d, ... (malloc'd) */
+char *sc_profile_scope_dir(const char *dir, const struct sc_profile *p);
+/* a profile under parent (NULL: top level) by comm */
+struct sc_profile *sc_profile_set_find_in(const struct sc_profile_set *set,
+					  const struct sc_profile *parent,
+					  const char *comm);
+/* set labels, and point every edge at its scoped profile; -1 with err
+ * naming the file when an edge names a profile its scope lacks */
+int sc_profile_set_link(struct sc_profile_set *set, char *err, size_t errlen);
 /* basename of an exec'd path cut to 15 bytes, as the kernel sets comm */
 void sc_comm_from_path(const char *path, char comm[16]);
 

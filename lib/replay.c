@@ -97,6 +97,7 @@ const char *sc_event_kind_name(unsigned kind)
 	case SC_EV_UNSEEN_SYSCALL: return "unseen-syscall";
 	case SC_EV_SIGRETURN: return "sigreturn-unexpected";
 	case SC_EV_IO_URING_OPCODE: return "io-uring-opcode";
+	case SC_EV_EXEC_UNEXPECTED: return "exec-unexpected";
 	}
 	return "unknown";
 }

@@ -257,6 +257,8 @@ static int plan_one(void *ctx, size_t i)
 		in->flags |= SC_PF_V2;
 		sc_profile_transparent_seen(p, (uint64_t *)in->transparent);
 	}
+	if (p->has_exec)
+		in->flags |= SC_PF_EDGES;
 	in->window = p->window >= 1 && p->window <= SC_WINDOW_MAX ?
 		     (uint32_t)p->window : SC_WINDOW_DEFAULT;
 	if (j->threshold_override >= 0)

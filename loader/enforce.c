@@ -79,7 +79,7 @@ int check_kernel(void)
 }
 
 /* the kernel's internal dev_t (MKDEV: major << 20 | minor) of a stat dev */
-static uint64_t kernel_dev(dev_t d)
+uint64_t kernel_dev(dev_t d)
 {
 	return ((uint64_t)major(d) << 20) | minor(d);
 }
@@ -153,7 +153,8 @@ static int fold_live_tasks(struct syscfi_bpf *skel)
 
 /* map sizes follow the profile set; must run between open and load */
 static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
-		     const struct sc_table *t, size_t nexe)
+		     const struct sc_table *t, size_t nexe,
+		     const struct sc_profile_set *set)
 {
 	uint32_t nprof = t->nprofiles + 1;
 	int err = 0;
@@ -173,6 +174,8 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_exe, nexe ?: 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.exec_edges,
+					      edges_map_size(set));
 	return err;
 }
 
@@ -205,6 +208,7 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 	int err;
 
 	err = fill_table(skel, t);
+	err = err ?: edges_fill(bpf_map__fd(skel->maps.exec_edges), set, false);
 	if (err)
 		return err;
 	for (id = 1; id <= t->nprofiles; id++) {
@@ -214,6 +218,9 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY) ||
 		    bpf_map_update_elem(fd_uring, &id, &p->uring_ops, BPF_ANY))
 			return -errno;
+		/* a scoped profile binds only through its parent's edges */
+		if (p->parent)
+			continue;
 		/* every profile binds by comm too, exe-named ones included:
 		 * a copy of the binary elsewhere stays profiled (fail closed);
 		 * the first profile of a comm wins */
@@ -244,7 +251,7 @@ static struct sc_exe_key *resolve_exes(const struct sc_profile_set *set,
 	for (i = 0; i < set->n; i++) {
 		const struct sc_profile *p = set->v[i];
 
-		if (!p->exe)
+		if (!p->exe || p->parent)
 			continue;
 		if (stat(p->exe, &st) != 0) {
 			fprintf(stderr, "loader: %s: exe %s: %s (binding by comm only)\n",
@@ -296,7 +303,7 @@ static void print_summary(struct syscfi_bpf *skel,
 			sum.dropped += per[c].dropped;
 		}
 		fprintf(stderr, "summary: %-16s %8llu %12llu %10llu %6llu %8llu\n",
-			set->v[id - 1]->comm, (unsigned long long)sum.tasks,
+			sc_profile_label(set->v[id - 1]), (unsigned long long)sum.tasks,
 			(unsigned long long)sum.syscalls,
 			(unsigned long long)sum.violations,
 			(unsigned long long)sum.kills,
@@ -530,7 +537,7 @@ reload:
 		goto cleanup;
 	}
 	step_done(opts, start, "BPF object opened");
-	if (configure(skel, opts, &shape, nexe)) {
+	if (configure(skel, opts, &shape, nexe, &set)) {
 		fprintf(stderr, "loader: cannot size the BPF maps\n");
 		goto cleanup;
 	}

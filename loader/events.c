@@ -106,10 +106,16 @@ static const char *x_name(const struct sc_event *ev, char *buf, size_t len)
 	return sym_name(ev->x, buf, len);
 }
 
+/* an exec event: its transition is the two syscalls before the exec */
+static bool exec_kind(uint32_t kind)
+{
+	return kind == SC_EV_EXEC_UNPROFILED || kind == SC_EV_EXEC_UNEXPECTED;
+}
+
 static const char *profile_name(const struct event_ctx *ec, uint32_t id)
 {
 	if (id >= 1 && id <= ec->set->n)
-		return ec->set->v[id - 1]->comm;
+		return sc_profile_label(ec->set->v[id - 1]);
 	return "?";
 }
 
@@ -151,7 +157,7 @@ static void format_arg(const struct sc_event *ev, char *buf, size_t len)
 			snprintf(buf, len, "opcode_%" PRId64, (int64_t)ev->nr);
 		return;
 	}
-	if (ev->kind != SC_EV_EXEC_UNPROFILED && ev->kind != SC_EV_COMPAT_SYSCALL &&
+	if (!exec_kind(ev->kind) && ev->kind != SC_EV_COMPAT_SYSCALL &&
 	    ev->kind != SC_EV_UNKNOWN_SYSCALL && ev->x == NR_CONNECT) {
 		format_sockaddr((const unsigned char *)ev->arg, sizeof(ev->arg),
 				buf, len);
@@ -169,7 +175,7 @@ static int print_json(struct event_ctx *ec, const struct sc_event *ev,
 	int rc = -1;
 
 	snprintf(comm, sizeof(comm), "%.*s", SC_COMM_LEN, ev->comm);
-	tr = ev->kind == SC_EV_EXEC_UNPROFILED ?
+	tr = exec_kind(ev->kind) ?
 		json_pack("[ss]", sym_name(ev->a, b0, sizeof(b0)),
 			  sym_name(ev->b, b1, sizeof(b1))) :
 		json_pack("[sss]", sym_name(ev->a, b0, sizeof(b0)),
@@ -223,8 +229,8 @@ int event_print(struct event_ctx *ec, const struct sc_event *ev)
 			     profile_name(ec, ev->profile),
 			     sym_name(ev->a, b0, sizeof(b0)),
 			     sym_name(ev->b, b1, sizeof(b1)),
-			     ev->kind == SC_EV_EXEC_UNPROFILED ? "" : ",",
-			     ev->kind == SC_EV_EXEC_UNPROFILED ? "" :
+			     exec_kind(ev->kind) ? "" : ",",
+			     exec_kind(ev->kind) ? "" :
 			     x_name(ev, b2, sizeof(b2)), score) < 0 ? -1 : 0;
 		if (!rc && thr >= 0)
 			rc = fprintf(ec->out, " threshold=%.3f", thr) < 0 ? -1 : 0;

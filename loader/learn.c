@@ -29,19 +29,20 @@
 /* what the last flush wrote of one program: unchanged programs are not
  * rewritten */
 struct written {
-	uint64_t total, ntrans, tasks, syscalls, uring_ops;
+	uint64_t total, ntrans, tasks, syscalls, uring_ops, nedges;
 };
 
 struct learner {
 	const struct loader_opts *opts;
 	struct syscfi_bpf *skel;
 	struct sc_profile_set base;	/* DIR's profiles as read at start */
-	char (*names)[SC_COMM_LEN];	/* program id -> comm ("" unused) */
+	struct sc_learn_name *names;	/* program id -> scope and comm ("" unused) */
 	struct written *written;	/* program id -> last flush */
 	bool *refused;			/* program id -> reported, not written */
 	uint32_t nids;			/* max_programs + 1 */
 	uint64_t last_ntrans;		/* for "+N new" */
 	uint64_t last_lost, last_lost_programs;
+	uint64_t last_unkeyed, last_edges_lost;
 	size_t nwritten;		/* profile files written, all flushes */
 };
 
@@ -110,6 +111,8 @@ static int configure(struct learner *L)
 					      o->max_transitions);
 	err = err ?: bpf_map__set_max_entries(skel->maps.learn_names, o->max_programs);
 	err = err ?: bpf_map__set_max_entries(skel->maps.learn_ids, o->max_programs);
+	err = err ?: bpf_map__set_max_entries(skel->maps.learn_edges,
+					      o->max_programs * 4);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, L->nids);
 	err = err ?: bpf_map__set_max_entries(skel->maps.uring_ops, L->nids);
 	if (err)
@@ -120,14 +123,14 @@ static int configure(struct learner *L)
 /* --comm NAME is program id 1 before anything runs */
 static int name_target(struct learner *L)
 {
-	char comm[SC_COMM_LEN] = {0};
+	struct sc_learn_name name = {0};
 	uint32_t id = 1;
 
-	memcpy(comm, L->opts->learn_comm,
+	memcpy(name.comm, L->opts->learn_comm,
 	       strnlen(L->opts->learn_comm, SC_COMM_LEN - 1));
-	if (bpf_map_update_elem(bpf_map__fd(L->skel->maps.learn_names), comm, &id,
+	if (bpf_map_update_elem(bpf_map__fd(L->skel->maps.learn_names), &name, &id,
 				BPF_NOEXIST) ||
-	    bpf_map_update_elem(bpf_map__fd(L->skel->maps.learn_ids), &id, comm,
+	    bpf_map_update_elem(bpf_map__fd(L->skel->maps.learn_ids), &id, &name,
 				BPF_NOEXIST))
 		return -errno;
 	L->skel->bss->learn_next_id = 1;
@@ -147,32 +150,87 @@ static bool comm_ok(const char *comm)
 	return true;
 }
 
+/* a program exec'd by a learned one is scoped under it, never top
+ * level: one whose parent is not named (yet) waits for the next flush */
+static int scope_programs(struct learner *L, struct sc_profile **cur)
+{
+	bool moved = true;
+
+	for (uint32_t id = 1; id < L->nids; id++)
+		if (cur[id])
+			cur[id]->parent = NULL;
+	while (moved) {
+		moved = false;
+		for (uint32_t id = 1; id < L->nids; id++) {
+			uint32_t par = L->names[id].parent;
+
+			if (!cur[id] || !par)
+				continue;
+			/* a parent's id is handed out before its child's */
+			if (par >= id || !cur[par]) {
+				sc_profile_free(cur[id]);
+				cur[id] = NULL;
+				moved = true;	/* its own children go too */
+				continue;
+			}
+			cur[id]->parent = cur[par];
+		}
+	}
+	return 0;
+}
+
+/* the exec edges seen: (parent id, path) -> child id */
+static int read_edges(struct learner *L, struct sc_profile **cur)
+{
+	int fd = bpf_map__fd(L->skel->maps.learn_edges);
+	struct sc_edge_key key, next;
+	void *prev = NULL;
+	uint32_t child;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		key.path[sizeof(key.path) - 1] = 0;
+		if (bpf_map_lookup_elem(fd, &key, &child) || key.parent >= L->nids ||
+		    child >= L->nids || !cur[key.parent] || !cur[child] ||
+		    sc_edge_path_refused(key.path))
+			continue;
+		if (sc_profile_add_edge(cur[key.parent], key.path, cur[child]->comm))
+			return -1;
+	}
+	return 0;
+}
+
 /* the kernel's counts, one fresh profile per named program id */
 static int read_counts(struct learner *L, struct sc_profile **cur,
 		       uint64_t *ntrans)
 {
 	int fd_names = bpf_map__fd(L->skel->maps.learn_names);
 	int fd_counts = bpf_map__fd(L->skel->maps.learn_counts);
-	char comm[SC_COMM_LEN], next_comm[SC_COMM_LEN];
+	struct sc_learn_name name, next_name;
 	uint64_t key, next, count;
 	void *prev = NULL;
 	uint32_t id;
 
-	while (bpf_map_get_next_key(fd_names, prev, next_comm) == 0) {
-		memcpy(comm, next_comm, sizeof(comm));
-		prev = comm;
-		if (bpf_map_lookup_elem(fd_names, comm, &id) || id == 0 || id >= L->nids)
+	while (bpf_map_get_next_key(fd_names, prev, &next_name) == 0) {
+		name = next_name;
+		prev = &name;
+		if (bpf_map_lookup_elem(fd_names, &name, &id) || id == 0 || id >= L->nids)
 			continue;
-		memcpy(L->names[id], comm, SC_COMM_LEN);
-		L->names[id][SC_COMM_LEN - 1] = 0;
+		name.comm[SC_COMM_LEN - 1] = 0;
+		L->names[id] = name;
 		if (!cur[id]) {
-			cur[id] = sc_profile_new(L->names[id], SC_ARCH_X86_64, 2);
+			cur[id] = sc_profile_new(name.comm, SC_ARCH_X86_64, 2);
 			if (!cur[id] ||
 			    sc_profile_set_transparent(cur[id], L->opts->transparent))
 				return -ENOMEM;
 			cur[id]->traces = 1;	/* this learning session */
+			/* what it execs is learned as its edges */
+			cur[id]->has_exec = true;
 		}
 	}
+	if (scope_programs(L, cur) || read_edges(L, cur))
+		return -ENOMEM;
 	*ntrans = 0;
 	prev = NULL;
 	while (bpf_map_get_next_key(fd_counts, prev, &next) == 0) {
@@ -232,24 +290,67 @@ static uint64_t total_count(const struct sc_profile *p)
 	return sum;
 }
 
-/* base + cur -> DIR/<comm>.json, unless nothing changed since last time */
+/* the profile of DIR read at start that cur adds to, in the same scope */
+static struct sc_profile *base_of(struct learner *L, const struct sc_profile *cur)
+{
+	struct sc_profile *scope = NULL;
+
+	if (cur->parent && !(scope = base_of(L, cur->parent)))
+		return NULL;
+	return sc_profile_set_find_in(&L->base, scope, cur->comm);
+}
+
+/* every comm of cur's scope chain can name a file, and the chain fits
+ * SC_SCOPE_DEPTH_MAX folders; else why not */
+static const char *scope_refused(const struct sc_profile *cur)
+{
+	int depth = 0;
+
+	for (const struct sc_profile *q = cur; q; q = q->parent, depth++)
+		if (!comm_ok(q->comm))
+			return "cannot name a profile file";
+	return depth - 1 > SC_SCOPE_DEPTH_MAX ? "is exec'd deeper than the "
+	       "scope folders go" : NULL;
+}
+
+/* the folders DIR/a.d/b.d/... that hold cur's file */
+static int ensure_scope(struct learner *L, const struct sc_profile *cur)
+{
+	char *dir;
+	int rc;
+
+	if (!cur->parent)
+		return 0;
+	if (ensure_scope(L, cur->parent))
+		return -1;
+	dir = sc_profile_scope_dir(L->opts->out_dir, cur->parent);
+	if (!dir)
+		return -1;
+	rc = ensure_dir(dir);
+	free(dir);
+	return rc;
+}
+
+/* base + cur -> DIR/<comm>.json (DIR/<parent>.d/<comm>.json for a program
+ * a learned one exec'd), unless nothing changed since last time */
 static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
 {
 	struct written now = { total_count(cur), cur->ntrans, cur->tasks,
-			       cur->syscalls, cur->uring_ops };
+			       cur->syscalls, cur->uring_ops, cur->nedges };
 	struct sc_profile *base;
+	const char *why;
 	char err[512], *path;
 	int rc = 0;
 
 	if (!memcmp(&now, &L->written[id], sizeof(now)) || L->refused[id])
 		return 0;
-	if (!comm_ok(cur->comm)) {
-		fprintf(stderr, "loader: comm \"%s\" cannot name a profile file, not written\n",
-			cur->comm);
+	if ((why = scope_refused(cur))) {
+		fprintf(stderr, "loader: program \"%s\" (exec'd as %s) %s, not written\n",
+			cur->comm, cur->parent ? "a helper" : "a target", why);
 		L->refused[id] = true;
 		return 0;
 	}
-	base = sc_profile_set_find(&L->base, cur->comm);
+	base = base_of(L, cur);
 	if (base && (base->arch != cur->arch || base->depth != cur->depth ||
 		     sc_profile_merge(cur, base))) {
 		fprintf(stderr, "loader: %s: cannot merge: arch %s depth %d there, learned arch %s depth 2\n",
@@ -258,7 +359,10 @@ static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
 		L->refused[id] = true;
 		return -1;
 	}
-	if (asprintf(&path, "%s/%s.json", L->opts->out_dir, cur->comm) < 0)
+	if (ensure_scope(L, cur))
+		return -1;
+	path = sc_profile_file(L->opts->out_dir, cur);
+	if (!path)
 		return -1;
 	if (sc_profile_save(cur, path, err, sizeof(err))) {
 		fprintf(stderr, "loader: %s\n", err);
@@ -269,6 +373,25 @@ static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
 	}
 	free(path);
 	return rc;
+}
+
+/* execs that could not be learned as edges, said once each time the
+ * count grows: enforcing, they are exec-unexpected */
+static void report_edges_lost(struct learner *L)
+{
+	uint64_t unkeyed = L->skel->bss->learn_exec_unkeyed;
+	uint64_t lost = L->skel->bss->learn_edges_lost;
+
+	if (unkeyed != L->last_unkeyed)
+		fprintf(stderr, "learn: %llu execs by a relative path or a file "
+			"descriptor: not learned (no exec edge can name them)\n",
+			(unsigned long long)unkeyed);
+	if (lost != L->last_edges_lost)
+		fprintf(stderr, "learn: exec edge map full (%u entries): %llu "
+			"edges lost; raise it with --max-programs N\n",
+			L->opts->max_programs * 4, (unsigned long long)lost);
+	L->last_unkeyed = unkeyed;
+	L->last_edges_lost = lost;
 }
 
 /* the kernel's counts so far -> DIR, and one progress line */
@@ -285,7 +408,9 @@ static int flush(struct learner *L, double elapsed)
 		goto out;
 	}
 	read_stats(L, cur);
-	for (id = 1; id < L->nids; id++) {
+	/* children first (a parent's id is the smaller): an edge written
+	 * never names a scoped file that is not there yet */
+	for (id = L->nids - 1; id >= 1; id--) {
 		if (!cur[id])
 			continue;
 		nprog++;
@@ -308,6 +433,7 @@ static int flush(struct learner *L, double elapsed)
 			L->opts->max_programs, (unsigned long long)lost_programs);
 	L->last_lost = lost;
 	L->last_lost_programs = lost_programs;
+	report_edges_lost(L);
 out:
 	for (id = 0; cur && id < L->nids; id++)
 		sc_profile_free(cur[id]);

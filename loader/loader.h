@@ -106,6 +106,11 @@ double now_s(void);		/* CLOCK_MONOTONIC seconds */
  * line on stderr */
 void kill_domain_configure(struct syscfi_bpf *skel, bool kill);
 void kill_domain_report(const struct syscfi_bpf *skel);
+/* enforce.c: the kernel's internal dev_t of a stat dev */
+uint64_t kernel_dev(dev_t d);
+/* edges.c: the exec_edges map; fill it, or (compare) 1 if it differs */
+uint32_t edges_map_size(const struct sc_profile_set *set);
+int edges_fill(int fd, const struct sc_profile_set *set, bool compare);
 
 /* learn.c: --learn until stopped; returns an exit code */
 int learn_run(const struct loader_opts *opts);

@@ -230,6 +230,8 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 			ps->mismatch = "io_uring opcode sets";
 			return -1;
 		}
+		if (set->v[id - 1]->parent)
+			continue;	/* scoped: bound through edges only */
 		memcpy(comm, c, strnlen(c, SC_COMM_LEN - 1));
 		/* a comm two profiles share is bound to the first one */
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.by_comm), comm, &got) ||
@@ -243,6 +245,10 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 			ps->mismatch = "executables";
 			return -1;
 		}
+	}
+	if (edges_fill(bpf_map__fd(skel->maps.exec_edges), set, true)) {
+		ps->mismatch = "exec edges";
+		return -1;
 	}
 	return 0;
 }

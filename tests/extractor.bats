@@ -41,15 +41,19 @@ row_count() { # profile a b x -> count, or 0
 @test "shell pipeline: sh forks twice, one child execs cat" {
 	run "$EXTRACTOR" -o "$TMP/p" pipeline.syscall
 	[ "$status" -eq 0 ]
-	[ "$(ls "$TMP/p" | tr '\n' ' ')" = "cat.json sh.json " ]
+	# cat, exec'd by sh, is an edge of sh and a profile scoped under it
+	[ "$(ls "$TMP/p" | tr '\n' ' ')" = "sh.d sh.json " ]
+	[ "$(ls "$TMP/p/sh.d")" = "cat.json" ]
+	[ "$(jq -c .exec "$TMP/p/sh.json")" = '[{"path":"/usr/bin/cat","profile":"cat"}]' ]
+	[ "$(jq -c .exec "$TMP/p/sh.d/cat.json")" = '[]' ]
 	[ "$(jq -c .stats "$TMP/p/sh.json")" = '{"traces":1,"tasks":3,"syscalls":79}' ]
-	[ "$(jq -c .stats "$TMP/p/cat.json")" = '{"traces":1,"tasks":1,"syscalls":43}' ]
+	[ "$(jq -c .stats "$TMP/p/sh.d/cat.json")" = '{"traces":1,"tasks":1,"syscalls":43}' ]
 	[ "$(row_count "$TMP/p/sh.json" START clone set_robust_list)" -eq 2 ]
 	[ "$(row_count "$TMP/p/sh.json" START execve brk)" -eq 1 ]
 	# the exec is the last syscall of the forked sh, the first of cat
 	[ "$(row_count "$TMP/p/sh.json" dup2 close execve)" -eq 1 ]
-	[ "$(row_count "$TMP/p/cat.json" START execve brk)" -eq 1 ]
-	[ "$(row_count "$TMP/p/cat.json" close close exit_group)" -eq 1 ]
+	[ "$(row_count "$TMP/p/sh.d/cat.json" START execve brk)" -eq 1 ]
+	[ "$(row_count "$TMP/p/sh.d/cat.json" close close exit_group)" -eq 1 ]
 	# a failed lookup is an ordinary syscall, never an exec
 	[ "$(row_count "$TMP/p/sh.json" newfstatat newfstatat newfstatat)" -ge 1 ]
 }
@@ -58,7 +62,7 @@ row_count() { # profile a b x -> count, or 0
 	run "$EXTRACTOR" -o "$TMP/p" worker.syscall
 	[ "$status" -eq 0 ]
 	w="$TMP/p/syscfi-worker.json"
-	d="$TMP/p/syscfi-demo.json"
+	d="$TMP/p/syscfi-worker.d/syscfi-demo.json"
 	# root + 2 threads + fork child + posix_spawn child
 	[ "$(jq -c .stats "$w")" = '{"traces":1,"tasks":5,"syscalls":210}' ]
 	[ "$(row_count "$w" START clone3 rseq)" -eq 2 ]
@@ -111,9 +115,10 @@ row_count() { # profile a b x -> count, or 0
 	[[ "$output" == *"worker-cut.syscall:120: line cut short at end of file"* ]]
 	[[ "$output" == *"1 lines cut short"* ]]
 	# the demo child got 9 calls after its exec, then the cut pread64
-	[ "$(jq .stats.syscalls "$TMP/p/syscfi-demo.json")" -eq 10 ]
-	[ "$(row_count "$TMP/p/syscfi-demo.json" openat read pread64)" -eq 1 ]
-	[ "$(row_count "$TMP/p/syscfi-demo.json" read pread64 newfstatat)" -eq 0 ]
+	d="$TMP/p/syscfi-worker.d/syscfi-demo.json"
+	[ "$(jq .stats.syscalls "$d")" -eq 10 ]
+	[ "$(row_count "$d" openat read pread64)" -eq 1 ]
+	[ "$(row_count "$d" read pread64 newfstatat)" -eq 0 ]
 }
 
 @test "edge cases: ERESTARTSYS, signals, restart_syscall, raw numbers, -ttt/-i" {
@@ -180,8 +185,9 @@ row_count() { # profile a b x -> count, or 0
 	# futex is transparent: counted, never in a state
 	[ "$(jq .transparent.futex "$TMP/p/mt.json")" -eq 2 ]
 	[ "$(row_count "$TMP/p/mt.json" START clone3 execve)" -eq 1 ]
-	[ "$(row_count "$TMP/p/true.json" START execve brk)" -eq 1 ]
-	[ "$(jq .stats.tasks "$TMP/p/true.json")" -eq 1 ]
+	[ "$(row_count "$TMP/p/mt.d/true.json" START execve brk)" -eq 1 ]
+	[ "$(jq .stats.tasks "$TMP/p/mt.d/true.json")" -eq 1 ]
+	[ "$(jq -c .exec "$TMP/p/mt.json")" = '[{"path":"/usr/bin/true","profile":"true"}]' ]
 }
 
 @test "a child whose start is buffered past the limit starts UNKNOWN" {
@@ -250,7 +256,7 @@ worker_copies() { # COPIES
 	run "$EXTRACTOR" -o "$TMP/p64" "$many"
 	[ "$status" -eq 0 ]
 	[ "$output" = "extractor: 2 profiles in $TMP/p64" ]
-	for f in syscfi-worker syscfi-demo; do
+	for f in syscfi-worker syscfi-worker.d/syscfi-demo; do
 		[ "$(jq .stats.syscalls "$TMP/p64/$f.json")" -eq \
 		  $((64 * $(jq .stats.syscalls "$TMP/p1/$f.json"))) ]
 		[ "$(rows "$TMP/p1/$f.json" | awk '{ $4 *= 64 } 1')" = \
@@ -270,7 +276,7 @@ worker_copies() { # COPIES
 	run "$EXTRACTOR" --check "$TMP/p" demo-compromised.syscall
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"demo-compromised.syscall:34: pid 14272 comm syscfi-demo: unseen-syscall read close -> clone"* ]]
-	[[ "$output" == *"demo-compromised.syscall:37: pid 14275 comm syscfi-demo: exec-unprofiled sh"* ]]
+	[[ "$output" == *"demo-compromised.syscall:37: pid 14275 comm syscfi-demo: exec-unexpected /bin/sh"* ]]
 	run "$EXTRACTOR" --check "$TMP/p" demo-socket.syscall
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == *"unseen-syscall read close -> socket" ]]
@@ -389,4 +395,56 @@ worker_copies() { # COPIES
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Examples:"* ]]
 	[[ "$output" == *"--check DIR"* ]]
+}
+
+@test "exec edges: --check gives exec-unexpected under an edge-checked profile, exec-unprofiled under an old one" {
+	"$EXTRACTOR" -q -o "$TMP/p" demo-normal.syscall
+	[ "$(jq -c .exec "$TMP/p/syscfi-demo.json")" = '[]' ]
+	run "$EXTRACTOR" --check "$TMP/p" --json demo-compromised.syscall
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.kind | startswith("exec")) | .kind + " " + .arg')" = "exec-unexpected /bin/sh" ]
+	# a profile without "exec" (as written before edges): the old rule
+	jq 'del(.exec)' "$TMP/p/syscfi-demo.json" > "$TMP/old.json"
+	mkdir "$TMP/old" && mv "$TMP/old.json" "$TMP/old/syscfi-demo.json"
+	run "$EXTRACTOR" --check "$TMP/old" --json demo-compromised.syscall
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.kind | startswith("exec")) | .kind + " " + .arg')" = "exec-unprofiled sh" ]
+}
+
+@test "exec edges: a recorded exec binds the scoped profile in --check; merging keeps edges and files stable" {
+	"$EXTRACTOR" -q -o "$TMP/p" pipeline.syscall
+	run "$EXTRACTOR" --check "$TMP/p" pipeline.syscall
+	[ "$status" -eq 0 ]
+	# the replay really checks cat under sh/cat: without its rows it violates
+	jq '.transitions = []' "$TMP/p/sh.d/cat.json" > "$TMP/cat.json"
+	cp "$TMP/p/sh.d/cat.json" "$TMP/cat.keep"
+	mv "$TMP/cat.json" "$TMP/p/sh.d/cat.json"
+	run "$EXTRACTOR" --check "$TMP/p" --json pipeline.syscall
+	[ "$status" -eq 1 ]
+	[ "$(echo "${lines[0]}" | jq -r .profile)" = "sh/cat" ]
+	mv "$TMP/cat.keep" "$TMP/p/sh.d/cat.json"
+	# a second merge of the same trace: counts double, edges and layout stay
+	cp -r "$TMP/p" "$TMP/once"
+	"$EXTRACTOR" -q -o "$TMP/p" pipeline.syscall
+	[ "$(find "$TMP/p" | sed "s|$TMP/p||" | sort)" = "$(find "$TMP/once" | sed "s|$TMP/once||" | sort)" ]
+	[ "$(jq -c .exec "$TMP/p/sh.json")" = "$(jq -c .exec "$TMP/once/sh.json")" ]
+	[ "$(jq .stats.syscalls "$TMP/p/sh.d/cat.json")" -eq 86 ]
+}
+
+@test "exec edges: a bad edge or a missing scoped profile is exit 2, the file named" {
+	"$EXTRACTOR" -q -o "$TMP/p" pipeline.syscall
+	mv "$TMP/p/sh.d/cat.json" "$TMP/cat.json"
+	run "$EXTRACTOR" --check "$TMP/p" pipeline.syscall
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"$TMP/p/sh.json: exec edge /usr/bin/cat names profile \"cat\", which is not in sh.d/"* ]]
+	mv "$TMP/cat.json" "$TMP/p/sh.d/cat.json"
+	for bad in '[{"path":"cat","profile":"cat"}]' '[{"path":"/dev/fd/3","profile":null}]' \
+		   '[{"path":"/a","profile":"x/y"}]' '[{"path":"/a"}]' \
+		   '[{"path":"/a","profile":null},{"path":"/a","profile":null}]' '{}'; do
+		jq --argjson e "$bad" '.exec = $e' "$TMP/p/sh.json" > "$TMP/bad.json"
+		mkdir -p "$TMP/b" && cp "$TMP/bad.json" "$TMP/b/sh.json"
+		run "$EXTRACTOR" --check "$TMP/b" pipeline.syscall
+		[ "$status" -eq 2 ] || { echo "$bad: $status"; false; }
+		[[ "$output" == *"$TMP/b/sh.json:"*"exec"* ]] || { echo "$bad: $output"; false; }
+	done
 }

@@ -348,14 +348,14 @@ teardown() {
 	for ((i = 0; i < 5; i++)); do
 		"$te" "$KDIR/true$$"
 	done
-	# and once into a program without a profile: the thread escapes
+	# and once into a program it never exec'd: the thread's exec has no edge
 	"$te" /bin/echo escaped > /dev/null &
 	local pid=$!
 	wait $pid
 	stop_loader
 	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
-	grep -q "\"kind\":\"exec-unprofiled\".*\"pid\":$pid," "$KDIR/events"
-	# te: 6 runs of 2 tasks; true: 5 tasks, no violation
+	grep -q "\"kind\":\"exec-unexpected\".*\"pid\":$pid,.*\"arg\":\"/bin/echo\"" "$KDIR/events"
+	# te: 6 runs of 2 tasks; true, scoped under te: 5 tasks, no violation
 	[ "$(summary_of "te$$" | cut -d' ' -f1,3)" = "12 1" ]
-	[ "$(summary_of "true$$" | cut -d' ' -f1,3)" = "5 0" ]
+	[ "$(summary_of "te$$/true$$" | cut -d' ' -f1,3)" = "5 0" ]
 }

@@ -89,9 +89,11 @@ same_profile() {
 	copy_worker "$w"
 	learn_vs_strace "$w" "$KDIR/$w" 4
 	# main + 4 threads + a fork child + a posix_spawn child, each exec'ing
-	# syscfi-demo: learned under its own comm, as the extractor does
+	# syscfi-demo: learned scoped under the worker, with its edge, as the
+	# extractor does
 	same_profile "$w"
-	same_profile syscfi-demo
+	same_profile "$w.d/syscfi-demo"
+	[ "$(jq -c .exec "$KDIR/live/$w.json")" = "[{\"path\":\"$KDIR/syscfi-demo\",\"profile\":\"syscfi-demo\"}]" ]
 	grep -qF '"tasks": 7' "$KDIR/live/$w.json"
 	rows "$KDIR/live/$w.json" | grep -qF '["START", "clone3", '
 }
@@ -157,15 +159,18 @@ same_profile() {
 	start_loader --learn --comm "$w" -o "$KDIR/live"
 	"$KDIR/$w" 4 > /dev/null
 	stop_loader
-	[ -f "$KDIR/live/$w.json" ] && [ -f "$KDIR/live/syscfi-demo.json" ]
+	[ -f "$KDIR/live/$w.json" ] && [ -f "$KDIR/live/$w.d/syscfi-demo.json" ]
 	start_loader --json --kill "$KDIR/live"
 	run "$KDIR/$w" 4
 	[ "$status" -eq 0 ]
 	stop_loader
 	[ ! -s "$KDIR/events" ]
 	[ "$(summary_of "$w" | cut -d' ' -f1,3,4)" = "7 0 0" ]
-	# and what the learned run never did is still caught
-	start_loader --json --kill "$KDIR/live"
+	# and what the learned run never did is still caught (the demo's
+	# profile made top level, to run the demo on its own)
+	mkdir "$KDIR/top"
+	cp "$KDIR/live/$w.d/syscfi-demo.json" "$KDIR/top/"
+	start_loader --json --kill "$KDIR/top"
 	run "$KDIR/syscfi-demo" compromised
 	[ "$status" -eq 137 ]
 	stop_loader
@@ -198,11 +203,13 @@ same_profile() {
 	[ "${lines[0]}" = '    ["getpid", "getuid", "getppid", 1],' ]
 	[ "${#lines[@]}" -eq 4 ]
 	[[ "$output" == *'["openat", "close", "exit_group", 1]'* ]]
-	# and a program exec'd inside the cgroup starts at (START, execve)
+	# and a program exec'd inside the cgroup starts at (START, execve),
+	# scoped under the learned sh that exec'd it
 	start_loader --learn --cgroup "$CG" -o "$KDIR/live2"
 	sh -c "echo \$\$ > $CG/cgroup.procs && exec $KDIR/$PROG pu"
 	stop_loader
-	rows "$KDIR/live2/$PROG.json" | grep -qF '["START", "execve", "getpid", 1]'
+	[ ! -e "$KDIR/live2/$PROG.json" ]
+	rows "$KDIR/live2/sh.d/$PROG.json" | grep -qF '["START", "execve", "getpid", 1]'
 }
 
 @test "learn: --pid follows the process and the children it forks, not its namesakes" {

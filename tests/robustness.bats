@@ -224,12 +224,12 @@ syscalls_of() { # profile -> stats.syscalls
 	mkdir "$TMP/p"
 	"$EXTRACTOR" -q -o "$TMP/p" worker.syscall
 	ls "$TMP/p" > "$TMP/names"
-	cp "$TMP/p/syscfi-demo.json" "$TMP/demo.json"
+	cp "$TMP/p/syscfi-worker.d/syscfi-demo.json" "$TMP/demo.json"
 	echo '{"format": "syscfi-profile",' > "$TMP/p/syscfi-worker.json"
 	run "$EXTRACTOR" -o "$TMP/p" worker.syscall
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"syscfi-worker.json:2:"* ]]
-	cmp "$TMP/demo.json" "$TMP/p/syscfi-demo.json"
+	cmp "$TMP/demo.json" "$TMP/p/syscfi-worker.d/syscfi-demo.json"
 	[ "$(ls -A "$TMP/p")" = "$(cat "$TMP/names")" ]
 }
 
@@ -332,7 +332,7 @@ syscalls_of() { # profile -> stats.syscalls
 	command -v valgrind > /dev/null || skip "valgrind not installed"
 	vg=(valgrind -q --error-exitcode=99 --leak-check=full
 	    --errors-for-leak-kinds=definite,indirect)
-	run "${vg[@]}" "$EXTRACTOR" -q -o "$TMP/p" worker.syscall
+	run "${vg[@]}" "$EXTRACTOR" -q -o "$TMP/p" worker.syscall demo-normal.syscall
 	[ "$status" -eq 0 ]
 	run "${vg[@]}" "$EXTRACTOR" -q --check "$TMP/p" worker.syscall \
 		demo-compromised.syscall

@@ -122,17 +122,16 @@ profile_names() {
 }
 
 @test "syscfi-run: children and the programs they exec keep the filter" {
-	# sh runs the probe; profiles of both, from one recording
+	# sh runs the probe; from one recording, sh's profile and the probe's,
+	# scoped under it (sh.d/): the file of sh brings its exec closure
 	(cd "$TMP" && strace -f -qq -o sh.syscall sh -c "$PROBE normal x; true" \
 		>/dev/null && "$EXTRACTOR" -q -o prof sh.syscall)
-	[ -s "$TMP/prof/sh.json" ] && [ -s "$TMP/prof/sr-probe.json" ]
-	run "$RUN" "$TMP/prof/sh.json" "$TMP/prof/sr-probe.json" -- \
-		sh -c "$PROBE normal x; true"
+	[ -s "$TMP/prof/sh.json" ] && [ -s "$TMP/prof/sh.d/sr-probe.json" ]
+	run "$RUN" "$TMP/prof/sh.json" -- sh -c "$PROBE normal x; true"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'probe: start: done\nprobe: normal: done')" ]
 	# the grandchild's mkdir is refused as the child's would be
-	run "$RUN" "$TMP/prof/sh.json" "$TMP/prof/sr-probe.json" -- \
-		sh -c "$PROBE mkdir $TMP/d; true"
+	run "$RUN" "$TMP/prof/sh.json" -- sh -c "$PROBE mkdir $TMP/d; true"
 	[ "$output" = "$(printf 'probe: start: done\nprobe: mkdir: EPERM')" ]
 	[ ! -e "$TMP/d" ]
 }

@@ -444,6 +444,72 @@ static void test_uring(void)
 	       "3:2: \"io_uring\" must be an array of opcode names", "io_uring not an array");
 }
 
+/* exec edges: the file layout, a round trip, scopes on disk and in sets */
+static void test_edges(void)
+{
+	struct sc_profile_set set = { 0 };
+	struct sc_profile *p = nginx(), *sh, *q;
+	char err[512] = "", *path, *paths[1];
+	char *text;
+
+	/* added out of order, one twice: sorted, one per path */
+	sc_profile_add_edge(p, "/usr/bin/id", NULL);
+	sc_profile_add_edge(p, "/bin/sh", "sh");
+	sc_profile_add_edge(p, "/bin/sh", NULL);
+	mkdir(at("e"), 0755);
+	mkdir(at("e/nginx.d"), 0755);
+	sc_profile_save(p, at("e/nginx.json"), err, sizeof(err));
+	text = slurp(at("e/nginx.json"));
+	ok(strstr(text, "  \"stats\": {\"traces\": 3, \"tasks\": 14, \"syscalls\": 120345},\n"
+		  "  \"exec\": [\n"
+		  "    {\"path\": \"/bin/sh\", \"profile\": \"sh\"},\n"
+		  "    {\"path\": \"/usr/bin/id\", \"profile\": null}\n"
+		  "  ],\n  \"transitions\": [\n") != NULL,
+	   "edges sorted by path, one a line, before the transitions");
+	free(text);
+	q = sc_profile_load(at("e/nginx.json"), err, sizeof(err));
+	ok(q && q->has_exec && q->nedges == 2 && !q->edges[0].handoff &&
+	   !strcmp(q->edges[0].profile, "sh") && q->edges[1].handoff,
+	   "edges read back (%s)", err);
+	sc_profile_free(q);
+
+	/* a set: the scope folder loads with its parent, bound to it */
+	sh = sc_profile_new("sh", SC_ARCH_X86_64, 2);
+	sh->has_exec = true;
+	sc_profile_save(sh, at("e/nginx.d/sh.json"), err, sizeof(err));
+	sc_profile_save(sh, at("e/sh.json"), err, sizeof(err));
+	paths[0] = (char *)at("e");
+	is(sc_profile_set_load(&set, paths, 1, err, sizeof(err)), 0,
+	   "a folder with a scope folder loads (%s)", err);
+	is(set.n, 3, "parent, its scoped sh and a top-level sh");
+	q = sc_profile_set_find(&set, "nginx");
+	ok(q && q->edges[0].child && q->edges[0].child->parent == q &&
+	   sc_profile_set_find(&set, "sh") != q->edges[0].child,
+	   "the edge names the scoped sh, not the top-level one");
+	ok(q && q->edges[0].child &&
+	   !strcmp(sc_profile_label(q->edges[0].child), "nginx/sh"),
+	   "a scoped profile's label is parent/comm");
+	path = q && q->edges[0].child ? sc_profile_file("D", q->edges[0].child) : NULL;
+	is_str(path ? path : "", "D/nginx.d/sh.json", "its file under DIR");
+	free(path);
+	sc_profile_set_free(&set);
+
+	/* a file given alone brings its scope folder; a missing target fails */
+	paths[0] = (char *)at("e/nginx.json");
+	is(sc_profile_set_load(&set, paths, 1, err, sizeof(err)), 0,
+	   "a file with a scope folder loads (%s)", err);
+	is(set.n, 2, "with its scoped profile");
+	sc_profile_set_free(&set);
+	unlink(at("e/nginx.d/sh.json"));
+	is(sc_profile_set_load(&set, paths, 1, err, sizeof(err)), -1,
+	   "an edge to a profile its scope lacks is refused");
+	ok(strstr(err, "nginx.json: exec edge /bin/sh names profile \"sh\"") != NULL,
+	   "naming the file and the edge: %s", err);
+	is(set.n, 0, "nothing loaded");
+	sc_profile_free(sh);
+	sc_profile_free(p);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -461,6 +527,7 @@ int main(void)
 	test_comm();
 	test_save_all();
 	test_uring();
+	test_edges();
 	rc = tap_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

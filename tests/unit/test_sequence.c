@@ -34,10 +34,10 @@ static void t_syscall(void *ctx, struct sc_seq_task *t, long nr,
 }
 
 static void t_exec(void *ctx, struct sc_seq_task *t, const char *comm,
-		   const char *file, unsigned long line, int replay,
-		   struct sc_seq_bind *nb)
+		   const char *path, const char *file, unsigned long line,
+		   int replay, struct sc_seq_bind *nb)
 {
-	(void)ctx; (void)t; (void)file; (void)line;
+	(void)ctx; (void)t; (void)path; (void)file; (void)line;
 	if (replay)
 		return;
 	memset(nb, 0, sizeof(*nb));
