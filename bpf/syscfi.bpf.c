@@ -494,23 +494,16 @@ static __always_inline void fill_event(struct sc_event *ev, struct sc_task *t,
 #define RING_RESERVE_DIV	4		/* the last quarter */
 #define RING_QUIET_NS		NSEC_PER_SEC
 
-static __always_inline int ring_room(__u32 profile)
+static __always_inline int ring_room(__u64 *last, __u64 now)
 {
 	__u64 fill = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-	__u64 now, *last;
 
-	last = bpf_map_lookup_elem(&plast, &profile);
-	if (!last)
+	if (fill < size - size / RING_RESERVE_DIV || !last || !*last ||
+	    now - *last >= RING_QUIET_NS)
 		return 1;
-	now = bpf_ktime_get_ns();
-	if (fill >= size - size / RING_RESERVE_DIV &&
-	    *last && now - *last < RING_QUIET_NS) {
-		__sync_fetch_and_add(&ring_reserved, 1);
-		return 0;
-	}
-	*last = now;
-	return 1;
+	__sync_fetch_and_add(&ring_reserved, 1);
+	return 0;
 }
 
 /* reserve an event if this task's rate allows and the ring has room for
@@ -519,15 +512,22 @@ static __always_inline int ring_room(__u32 profile)
 static __always_inline struct sc_event *event_begin(struct sc_task *t,
 						    struct sc_profile_stats *st)
 {
+	__u32 p = t->profile;
+	__u64 now, *last = bpf_map_lookup_elem(&plast, &p);
 	struct sc_event *ev;
 
-	if (!rate_ok(t) || !ring_room(t->profile))
+	if (!rate_ok(t))
+		goto drop;
+	now = bpf_ktime_get_ns();
+	if (!ring_room(last, now))
 		goto drop;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		__sync_fetch_and_add(&ringbuf_full, 1);
 		goto drop;
 	}
+	if (last)
+		*last = now;
 	return ev;
 drop:
 	t->dropped++;
