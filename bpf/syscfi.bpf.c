@@ -443,17 +443,20 @@ static __always_inline int rate_ok(struct sc_task *t)
 	return 1;
 }
 
-/* at fork the parent's tokens are shared out, half to the child: a storm
- * of fresh children sends about what its parent could, not a full burst
- * each (docs/design.md section 6) */
+/* a child starts with its parent's bucket, and a fork costs the parent a
+ * token: the first children of a task start with burst, burst - 1, ...
+ * tokens and later ones with what the parent refilled since.  A storm of
+ * fresh children sends about burst^2 / 2 events and then the parent's
+ * rate, not a full burst each (docs/design.md section 6) */
 static __always_inline void rate_fork(struct sc_task *parent,
 				      struct sc_task *child)
 {
 	if (rate_per_sec)
 		rate_refill(parent, bpf_ktime_get_ns());
 	child->rl_last_ns = parent->rl_last_ns;
-	child->rl_tokens = parent->rl_tokens / 2;
-	parent->rl_tokens -= child->rl_tokens;
+	child->rl_tokens = parent->rl_tokens;
+	if (parent->rl_tokens)
+		parent->rl_tokens--;
 }
 
 /* the event's context; arg is filled by the caller */
