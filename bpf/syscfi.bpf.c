@@ -179,8 +179,18 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* profile id -> when it last put an event in the ring (ring_room) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);		/* resized: number of profiles + 1 */
+} plast SEC(".maps");
+
 /* events lost because the ring buffer was full, all profiles */
 __u64 ringbuf_full = 0;
+/* events not sent: their profile had filled the ring up to its reserve */
+__u64 ring_reserved = 0;
 /* profiled execs and children left unbound: no task storage (ENOMEM) */
 __u64 bind_failed = 0;
 /* bindings whose hot slot another live task held: state in task storage */
@@ -442,15 +452,12 @@ static __always_inline void task_fold(struct sc_task *t)
 	t->folded = n;
 }
 
-/* token bucket per task: 1 if an event may be sent now */
-static __always_inline int rate_ok(struct sc_task *t)
+/* token bucket per task: refill it for the time since its last refill
+ * (a task that never had one starts full) */
+static __always_inline void rate_refill(struct sc_task *t, __u64 now)
 {
-	__u64 now, elapsed, add;
+	__u64 elapsed = now - t->rl_last_ns, add;
 
-	if (!rate_per_sec)
-		return 1;
-	now = bpf_ktime_get_ns();
-	elapsed = now - t->rl_last_ns;
 	if (elapsed >= NSEC_PER_SEC || t->rl_last_ns == 0) {
 		t->rl_tokens = rate_burst;
 		t->rl_last_ns = now;
@@ -463,10 +470,34 @@ static __always_inline int rate_ok(struct sc_task *t)
 			t->rl_last_ns += add * NSEC_PER_SEC / rate_per_sec;
 		}
 	}
+}
+
+/* 1 if task t may send an event now */
+static __always_inline int rate_ok(struct sc_task *t)
+{
+	if (!rate_per_sec)
+		return 1;
+	rate_refill(t, bpf_ktime_get_ns());
 	if (!t->rl_tokens)
 		return 0;
 	t->rl_tokens--;
 	return 1;
+}
+
+/* a child starts with its parent's bucket, and a fork costs the parent a
+ * token: the first children of a task start with burst, burst - 1, ...
+ * tokens and later ones with what the parent refilled since.  A storm of
+ * fresh children sends about burst^2 / 2 events and then the parent's
+ * rate, not a full burst each (docs/design.md section 6) */
+static __always_inline void rate_fork(struct sc_task *parent,
+				      struct sc_task *child)
+{
+	if (rate_per_sec)
+		rate_refill(parent, bpf_ktime_get_ns());
+	child->rl_last_ns = parent->rl_last_ns;
+	child->rl_tokens = parent->rl_tokens;
+	if (parent->rl_tokens)
+		parent->rl_tokens--;
 }
 
 /* the event's context; arg is filled by the caller */
@@ -494,24 +525,53 @@ static __always_inline void fill_event(struct sc_event *ev, struct sc_task *t,
 	ev->b = t->c.b;
 	ev->x = 0;
 	ev->pad = 0;
-	ev->arg[0] = 0;
+	/* whole: a short read (connect's sockaddr) leaves no byte of the
+	 * ring's previous event behind it */
+	__builtin_memset(ev->arg, 0, sizeof(ev->arg));
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
-/* reserve an event if this task's rate allows and the ring has room;
- * otherwise count the drop (per task, carried into the next event) */
+/* the last part of the ring is kept for profiles that sent nothing in the
+ * last second: one profile's storm fills the ring up to there and no
+ * further, and any other profile still gets its events through
+ * (docs/design.md section 6) */
+#define RING_RESERVE_DIV	4		/* the last quarter */
+#define RING_QUIET_NS		NSEC_PER_SEC
+
+static __always_inline int ring_room(__u64 *last, __u64 now)
+{
+	__u64 fill = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	if (fill < size - size / RING_RESERVE_DIV || !last || !*last ||
+	    now - *last >= RING_QUIET_NS)
+		return 1;
+	__sync_fetch_and_add(&ring_reserved, 1);
+	return 0;
+}
+
+/* reserve an event if this task's rate allows and the ring has room for
+ * its profile; otherwise count the drop (per task, carried into the next
+ * event) */
 static __always_inline struct sc_event *event_begin(struct sc_task *t,
 						    struct sc_profile_stats *st)
 {
+	__u32 p = t->c.profile;
+	__u64 now, *last = bpf_map_lookup_elem(&plast, &p);
 	struct sc_event *ev;
 
 	if (!rate_ok(t))
+		goto drop;
+	now = bpf_ktime_get_ns();
+	if (!ring_room(last, now))
 		goto drop;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		__sync_fetch_and_add(&ringbuf_full, 1);
 		goto drop;
 	}
+	if (last)
+		*last = now;
 	return ev;
 drop:
 	t->dropped++;
@@ -1091,6 +1151,17 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	return 0;
 }
 
+/* a profiled child that cannot be bound, under --kill: it dies before its
+ * first instruction.  Without the kfunc, the parent that forked it dies
+ * instead (docs/security.md) */
+static __always_inline void kill_child(struct task_struct *child)
+{
+	if (bpf_send_signal_task)
+		bpf_send_signal_task(child, SIGKILL, PIDTYPE_TGID, 0);
+	else
+		bpf_send_signal(SIGKILL);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 	     struct task_struct *child)
@@ -1103,12 +1174,14 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 		return 0;
 	cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs) {
+		/* never let a profiled child run unchecked under --kill */
 		__sync_fetch_and_add(&bind_failed, 1);
+		if (kill_mode)
+			kill_child(child);
 		return 0;
 	}
 	cs->dropped = 0;
-	cs->rl_last_ns = 0;
-	cs->rl_tokens = 0;
+	rate_fork(pt, cs);
 	ct = hot_claim(child, cs);
 	task_fold(ct);
 	sc_core_fork(&ct->c, &pt->c, pt->c.b);

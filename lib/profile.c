@@ -584,21 +584,45 @@ static void ferr(char *err, size_t errlen, const char *file, const char *fmt,
 
 /* ---- reading ---------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+/* the file of a profile, opened for reading: a regular file of at most
+ * SC_PROFILE_SIZE_MAX bytes.  O_NONBLOCK: a FIFO planted in a profile
+ * folder is refused, not waited on; -1 with err filled */
+static int open_profile(const char *path, struct stat *st, char *err,
+			size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		ferr(err, errlen, path, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st)) {
+		ferr(err, errlen, path, "%s", strerror(errno));
+	} else if (!S_ISREG(st->st_mode)) {
+		ferr(err, errlen, path, "not a regular file");
+	} else if (st->st_size > SC_PROFILE_SIZE_MAX) {
+		ferr(err, errlen, path, "%lld bytes: a profile is at most %d MiB",
+		     (long long)st->st_size, SC_PROFILE_SIZE_MAX >> 20);
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* read the whole file; a file that grows while read is cut at the limit
+ * and refused */
+static char *read_file(const char *path, int fd, const struct stat *st,
+		       size_t *len, char *err, size_t errlen)
+{
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
-	struct stat st;
+	ssize_t r;
 
-	if (!f) {
-		ferr(err, errlen, path, "%s", strerror(errno));
-		return NULL;
-	}
 	/* the file's size up front: one buffer, no regrowth; a power of two,
 	 * so that the next file's buffer is likely this one's, pages warm */
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
-		for (cap = 65536; cap <= (size_t)st.st_size; cap *= 2)
+	if (st->st_size > 0) {
+		for (cap = 65536; cap <= (size_t)st->st_size; cap *= 2)
 			;
 		buf = malloc(cap + 1);
 		cap = buf ? cap : 0;
@@ -606,8 +630,14 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	for (;;) {
 		if (n == cap) {
 			size_t c = cap ? cap * 2 : 65536;
-			char *b = realloc(buf, c + 1);
+			char *b;
 
+			if (n > SC_PROFILE_SIZE_MAX) {
+				ferr(err, errlen, path, "a profile is at most %d MiB",
+				     SC_PROFILE_SIZE_MAX >> 20);
+				goto fail;
+			}
+			b = realloc(buf, c + 1);
 			if (!b) {
 				ferr(err, errlen, path, "out of memory");
 				goto fail;
@@ -615,22 +645,26 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 			buf = b;
 			cap = c;
 		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-
-		n += r;
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ferr(err, errlen, path, "read error: %s", strerror(errno));
+			goto fail;
+		}
 		if (r == 0)
 			break;
+		n += (size_t)r;
 	}
-	if (ferror(f)) {
-		ferr(err, errlen, path, "read error: %s", strerror(errno));
+	if (n > SC_PROFILE_SIZE_MAX) {
+		ferr(err, errlen, path, "a profile is at most %d MiB",
+		     SC_PROFILE_SIZE_MAX >> 20);
 		goto fail;
 	}
-	fclose(f);
 	buf[n] = 0;
 	*len = n;
 	return buf;
 fail:
-	fclose(f);
 	free(buf);
 	return NULL;
 }
@@ -643,22 +677,16 @@ fail:
  */
 #define MAP_MIN		(1u << 20)
 
-static char *map_file(const char *path, size_t *len)
+static char *map_file(int fd, const struct stat *st, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	long page = sysconf(_SC_PAGESIZE);
-	struct stat st;
 	void *m = MAP_FAILED;
 
-	if (fd < 0)
-		return NULL;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= MAP_MIN &&
-	    st.st_size % page) {
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+	if (st->st_size >= MAP_MIN && st->st_size % page) {
+		m = mmap(NULL, (size_t)st->st_size, PROT_READ,
 			 MAP_PRIVATE | MAP_POPULATE, fd, 0);
-		*len = (size_t)st.st_size;
+		*len = (size_t)st->st_size;
 	}
-	close(fd);
 	return m == MAP_FAILED ? NULL : m;
 }
 
@@ -1287,12 +1315,18 @@ static struct sc_profile *load_fast(const char *text, size_t len)
 struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen)
 {
 	struct sc_profile *p;
+	struct stat st;
 	size_t len;
-	char *text = map_file(path, &len);
-	int mapped = text != NULL;
+	char *text;
+	int mapped, fd = open_profile(path, &st, err, errlen);
 
+	if (fd < 0)
+		return NULL;
+	text = map_file(fd, &st, &len);
+	mapped = text != NULL;
 	if (!mapped)
-		text = read_file(path, &len, err, errlen);
+		text = read_file(path, fd, &st, &len, err, errlen);
+	close(fd);
 	if (!text)
 		return NULL;
 	p = load_fast(text, len);
@@ -1852,6 +1886,37 @@ int sc_profile_set_load(struct sc_profile_set *set, char *const *paths,
 		return -1;
 	}
 	return 0;
+}
+
+int sc_profile_set_require_arch(const struct sc_profile_set *set, int arch,
+				char *err, size_t errlen)
+{
+	const struct sc_profile *p = NULL;
+	struct textmap m = { 0 };
+	struct stat st;
+	size_t i, len;
+	char *text;
+	int fd;
+
+	for (i = 0; i < set->n && !p; i++)
+		if (set->v[i]->arch != arch)
+			p = set->v[i];
+	if (!p)
+		return 0;
+	/* the position of "arch" is found again only now, as for any error */
+	fd = p->path ? open_profile(p->path, &st, NULL, 0) : -1;
+	text = fd >= 0 ? read_file(p->path, fd, &st, &len, NULL, 0) : NULL;
+	if (fd >= 0)
+		close(fd);
+	if (text)
+		textmap_scan(&m, text, len);
+	m.obj = m.obj.line ? m.obj : (struct pos){ 1, 1 };
+	perr(err, errlen, p->path ? p->path : p->comm, key_pos(&m, "arch"),
+	     "\"arch\": \"%s\": only %s profiles can be enforced in the kernel",
+	     sc_arch_name(p->arch), sc_arch_name(arch));
+	free(text);
+	free(m.elems);
+	return -1;
 }
 
 void sc_comm_from_path(const char *path, char comm[16])

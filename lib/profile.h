@@ -119,6 +119,16 @@ int sc_profile_save(const struct sc_profile *p, const char *path, char *err,
 int sc_profile_save_all(struct sc_profile *const *v, char *const *paths,
 			size_t n, char *err, size_t errlen);
 
+/* a profile file larger than this is refused (a regular file only: a FIFO
+ * or a device is refused too) */
+#define SC_PROFILE_SIZE_MAX	(256 << 20)
+
+/* 0 when every profile of set is of arch; else -1 and err names the first
+ * other one, "file:line:column: reason" (the kernel program checks
+ * x86_64 numbers only: an i386 profile would be read as x86_64) */
+int sc_profile_set_require_arch(const struct sc_profile_set *set, int arch,
+				char *err, size_t errlen);
+
 /* Load every *.json of a directory (sorted by name), or the given files;
  * all or nothing: on error the set is emptied, -1, err filled.  Two
  * profiles with one comm are an error naming both files. */

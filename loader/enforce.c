@@ -172,6 +172,7 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.uring_ops, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.plast, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_exe, nexe ?: 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.exec_edges,
@@ -277,8 +278,10 @@ static int handle_event(void *ctx, void *data, size_t len)
 
 /* per-profile counters, summed over CPUs, on stderr */
 static void print_summary(struct syscfi_bpf *skel,
-			  const struct sc_profile_set *set, uint32_t nprofiles)
+			  const struct sc_profile_set *set, uint32_t nprofiles,
+			  const struct event_ctx *ec)
 {
+	char name[SC_COMM_LEN * 4 + 1];
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.pstats);
 	struct sc_profile_stats *per, sum;
 	uint32_t id;
@@ -302,8 +305,12 @@ static void print_summary(struct syscfi_bpf *skel,
 			sum.kills += per[c].kills;
 			sum.dropped += per[c].dropped;
 		}
+		sum.dropped += event_unwritten(ec, id);
+		text_escape(sc_profile_label(set->v[id - 1]),
+			    strlen(sc_profile_label(set->v[id - 1])), name,
+			    sizeof(name));
 		fprintf(stderr, "summary: %-16s %8llu %12llu %10llu %6llu %8llu\n",
-			sc_profile_label(set->v[id - 1]), (unsigned long long)sum.tasks,
+			name, (unsigned long long)sum.tasks,
 			(unsigned long long)sum.syscalls,
 			(unsigned long long)sum.violations,
 			(unsigned long long)sum.kills,
@@ -313,6 +320,10 @@ static void print_summary(struct syscfi_bpf *skel,
 		fprintf(stderr, "summary: %llu events lost to a full ring buffer (%u KiB; counted in dropped)\n",
 			(unsigned long long)skel->bss->ringbuf_full,
 			bpf_map__max_entries(skel->maps.events) / 1024);
+	if (skel->bss->ring_reserved)
+		fprintf(stderr, "summary: %llu events of profiles that filled the ring to its reserve not sent (the last quarter is kept for the others; counted in dropped)\n",
+			(unsigned long long)skel->bss->ring_reserved);
+	event_summary(ec);
 	if (skel->bss->hot_taken)
 		fprintf(stderr, "summary: %llu bindings found their hot slot taken (state kept in task storage: checked the same, slower)\n",
 			(unsigned long long)skel->bss->hot_taken);
@@ -474,7 +485,7 @@ int enforce_run(const struct loader_opts *opts)
 	struct ring_buffer *rb = NULL;
 	struct sc_exe_key *exe = NULL;
 	struct pin_state pin = { .lock_fd = -1 };
-	struct event_ctx ec;
+	struct event_ctx ec = { 0 };
 	char err[512];
 	size_t nexe = 0;
 	int rc = EXIT_USAGE, e;
@@ -492,6 +503,10 @@ int enforce_run(const struct loader_opts *opts)
 	}
 	if (set.n == 0) {
 		fprintf(stderr, "loader: no profiles found\n");
+		goto cleanup;
+	}
+	if (sc_profile_set_require_arch(&set, SC_ARCH_X86_64, err, sizeof(err))) {
+		fprintf(stderr, "loader: %s\n", err);
 		goto cleanup;
 	}
 	step_done(opts, start, "profiles read");
@@ -582,7 +597,10 @@ reload:
 		goto cleanup;
 	}
 	step_done(opts, start, "BPF maps filled");
-	event_ctx_init(&ec, opts, &set, &table, stdout);
+	if (event_ctx_init(&ec, opts, &set, &table, stdout)) {
+		fprintf(stderr, "loader: out of memory\n");
+		goto cleanup;
+	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &ec, NULL);
 	if (!rb) {
 		fprintf(stderr, "loader: cannot open the ring buffer: %s\n", strerror(errno));
@@ -616,7 +634,7 @@ reload:
 	if (!opts->pin_dir && (e = fold_live_tasks(skel)))
 		fprintf(stderr, "loader: syscalls of live tasks left out of the summary: %s\n",
 			strerror(-e));
-	print_summary(skel, &set, table.nprofiles);
+	print_summary(skel, &set, table.nprofiles, &ec);
 	if (opts->calibrate && write_calibrated(skel, &set, &table, opts->margin))
 		rc = EXIT_USAGE;
 	if (opts->pin_dir)
@@ -627,6 +645,7 @@ cleanup:
 	if (plan_join(&pt) && rc != EXIT_USAGE)
 		rc = EXIT_USAGE;	/* a bad table is exit 2 whoever runs us */
 	ring_buffer__free(rb);
+	event_ctx_free(&ec);
 	syscfi_bpf__destroy(skel);
 	pin_close(&pin);
 	free(exe);

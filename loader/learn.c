@@ -10,6 +10,8 @@
  * which only grow.  A learner killed at any time leaves the last flush.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,16 +79,93 @@ out:
 	return rc;
 }
 
-/* mkdir DIR unless it exists */
-static int ensure_dir(const char *dir)
+/* one folder on the way to -o DIR, opened (fd) and checked: root's, and
+ * writable by nobody else unless sticky (as /tmp), or for the last one,
+ * DIR itself, writable by nobody else at all; NULL or the reason */
+static const char *dir_unsafe(int fd, bool last)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) == 0 || (errno == EEXIST && stat(dir, &st) == 0 &&
-				      S_ISDIR(st.st_mode)))
+	if (fstat(fd, &st))
+		return strerror(errno);
+	if (!S_ISDIR(st.st_mode))
+		return "not a directory";
+	if (st.st_uid != 0)
+		return "not owned by root";
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    (last || !(st.st_mode & S_ISVTX)))
+		return "writable by group or others";
+	return NULL;
+}
+
+/*
+ * -o DIR: the learner writes as root, so no other user may choose where.
+ * Every folder from / to DIR is opened with O_NOFOLLOW relative to the
+ * one before and checked through that descriptor: no symbolic link, root's
+ * own, not writable by others (the ones above DIR may be sticky, as /tmp).
+ * Nobody but root can then change what the path names.  DIR is made
+ * (0755) if it is missing.
+ */
+static int ensure_dir(const char *dir)
+{
+	char path[PATH_MAX], *name, *save = NULL, *next;
+	const char *why = NULL, *at = "/";
+	int fd, nfd;
+	size_t n = 0;
+
+	if (dir[0] != '/') {
+		if (!getcwd(path, sizeof(path)))
+			goto fail_errno;
+		n = strlen(path);
+	}
+	if (n + 1 + strlen(dir) + 1 > sizeof(path)) {
+		errno = ENAMETOOLONG;
+		goto fail_errno;
+	}
+	snprintf(path + n, sizeof(path) - n, "/%s", dir);
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail_errno;
+	name = strtok_r(path, "/", &save);
+	why = name ? dir_unsafe(fd, false) : "not a folder below /";
+	while (!why && name) {
+		next = strtok_r(NULL, "/", &save);
+		at = name;
+		if (!strcmp(name, ".")) {
+			name = next;
+			continue;
+		}
+		if (!strcmp(name, "..")) {
+			why = "has a \"..\" in it";
+			break;
+		}
+		if (!next && mkdirat(fd, name, 0755) && errno != EEXIST) {
+			why = strerror(errno);
+			break;
+		}
+		nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			struct stat st;
+
+			why = strerror(errno);
+			if (!fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+			    S_ISLNK(st.st_mode))
+				why = "a symbolic link";
+			break;
+		}
+		close(fd);
+		fd = nfd;
+		why = dir_unsafe(fd, !next);
+		name = next;
+	}
+	close(fd);
+	if (!why)
 		return 0;
-	fprintf(stderr, "loader: -o %s: %s\n", dir,
-		errno == EEXIST ? "not a directory" : strerror(errno));
+	fprintf(stderr, "loader: -o %s: %s: %s (the learner writes as root: every folder from / to it must be root's, none writable by others, none a symbolic link)\n",
+		dir, at, why);
+	return -1;
+fail_errno:
+	fprintf(stderr, "loader: -o %s: %s\n", dir, strerror(errno));
 	return -1;
 }
 

@@ -60,6 +60,9 @@ struct event_ctx {
 	const struct sc_table *table;
 	int64_t boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	FILE *out;
+	uint64_t *unwritten;	/* by profile id: events the loader could not write */
+	uint64_t write_errors;	/* all profiles */
+	int first_errno;	/* of the first write error */
 };
 
 /* pin.c: --pin / --unpin (enforcement that outlives the loader) */
@@ -115,11 +118,21 @@ int edges_fill(int fd, const struct sc_profile_set *set, bool compare);
 /* learn.c: --learn until stopped; returns an exit code */
 int learn_run(const struct loader_opts *opts);
 
-/* events.c */
-void event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
-		    const struct sc_profile_set *set, const struct sc_table *table,
-		    FILE *out);
+/* events.c; -1: out of memory */
+int event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
+		   const struct sc_profile_set *set, const struct sc_table *table,
+		   FILE *out);
+void event_ctx_free(struct event_ctx *ec);
+/* one event, one line; -1 when it was not written (counted) */
 int event_print(struct event_ctx *ec, const struct sc_event *ev);
+/* events of profile id that were not written: part of its dropped */
+uint64_t event_unwritten(const struct event_ctx *ec, uint32_t id);
+/* the summary's line on write errors, if any */
+void event_summary(const struct event_ctx *ec);
+/* s (up to n bytes or a NUL) with every byte outside printable ASCII,
+ * space and backslash included, escaped (\\, \n, \t, \r, \xHH), so a
+ * text field is one word and drives no terminal; out holds 4n + 1 */
+void text_escape(const char *s, size_t n, char *out, size_t outlen);
 /* "ip:port", "[ip6]:port", "unix:path"... of raw sockaddr bytes */
 void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
 		     size_t buflen);

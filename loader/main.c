@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,8 @@ static void usage(FILE *f)
 "      --comm NAME       tasks that exec a program of comm NAME\n"
 "      --pid PID         process PID (from its next syscall) and its new children\n"
 "      --cgroup PATH     every task of a cgroup v2 directory (and below it)\n"
-"  -o, --output DIR      profile folder (default: res)\n"
+"  -o, --output DIR      profile folder (default: res); it and every folder\n"
+"                        above it root's, not writable by others, no symlink\n"
 "  -i, --interval SEC    progress line and flush every SEC s (default 10)\n"
 "      --max-transitions N  kernel map of counts (default 65536)\n"
 "      --max-programs N  programs learned at once (default 1024)\n"
@@ -263,6 +265,9 @@ int main(int argc, char **argv)
 		}
 		return pin_remove(unpin);
 	}
+	/* a reader that goes away must not end enforcement: a write to a
+	 * closed pipe is an error that events.c counts, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	if ((learn || targets) && o.pin_dir) {
 		fprintf(stderr, "loader: --pin is for enforcement, not --learn\n");
 		return EXIT_USAGE;

@@ -135,7 +135,7 @@ prog_execs() {
 	stop_loader
 	cat "$KDIR/events"
 	[ "$(count_kind exec-unexpected)" -eq 2 ]
-	grep -q "\"kind\":\"unseen-transition\",\"action\":\"killed\".*\"profile\":\"$PROG/script$$\",\"transition\":\[\"START\",\"execve\",\"getpid\"\]" "$KDIR/events"
+	grep -q "\"kind\":\"unseen-syscall\",\"action\":\"killed\".*\"profile\":\"$PROG/script$$\",\"transition\":\[\"START\",\"execve\",\"getpid\"\]" "$KDIR/events"
 	[ "$(summary_of "$PROG/script$$" | cut -d' ' -f1,3)" = "2 1" ]
 }
 
