@@ -98,8 +98,13 @@ monitor_case() {
 	[ "$(svc_result "$tag" leaked)" = yes ]
 	ev=$(svc_attack_events "$tag")
 	echo "attack events: $ev" >&2
-	echo "$ev" | jq -e -s 'map(select(.kind == "unseen-transition" or .kind == "anomaly-score"))
-		| length > 0' > /dev/null
+	# a transition through the attack's own syscalls: the delivery of the
+	# signal alone is in the training.  (redis makes every one of those
+	# transitions in its main loop: there only the return from the handler
+	# after the write is new.)
+	echo "$ev" | jq -e -s 'map(select(.kind == "unseen-transition" or .kind == "anomaly-score")
+		| select(.transition | any(IN("openat", "read", "close", "write")))) | length > 0' \
+		> /dev/null
 }
 
 # graded --kill: the held-out workload runs with no kill and no failure

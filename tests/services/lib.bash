@@ -37,11 +37,11 @@ svc_missing() {
 	echo "${m# }"
 }
 
-# a TCP port of 127.0.0.1 nothing listens on
+# a TCP port of 127.0.0.1 nothing listens on, below the ephemeral range
 svc_free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 20000))	# below the ephemeral ports
 		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
@@ -64,6 +64,17 @@ svc_init() {
 	SVC_PORT_redis=$(svc_free_port)
 	SVC_PORT_memcached=$(svc_free_port)
 	svc_nginx_conf
+	svc_redis_seed
+}
+
+# a dump file for redis to load at every start, training's first included
+svc_redis_seed() {
+	svc_start redis || return 1
+	redis-cli -p "$SVC_PORT_redis" SET seed 1 > /dev/null &&
+		redis-cli -p "$SVC_PORT_redis" SAVE > /dev/null
+	local rc=$?
+	svc_stop
+	return $rc
 }
 
 svc_port() { local v="SVC_PORT_$1"; echo "${!v}"; }
@@ -347,6 +358,7 @@ svc_work_redis() {
 	case "$1" in
 	train)
 		head -c 200000 /dev/urandom | base64 -w0 > "$SVC_WORK/bigval"
+		svc_rcli '[0-9]*' DEL ctr list || return 1	# from an earlier run
 		for ((i = 0; i < 3; i++)); do
 			svc_rcli PONG PING || return 1
 			svc_rcli OK SET "k$i" "v$i" || return 1
@@ -447,12 +459,24 @@ svc_has_policy() { "$LOADER" --help 2>&1 | grep -q -- '--policy.*graded\|graded.
 svc_has_calibrate() { "$LOADER" --help 2>&1 | grep -q -- '--calibrate'; }
 
 # ------------------------------------------------------------- training
+# the payload's signal with no attack set: its handler returns at once,
+# so training holds the delivery and the rt_sigreturn, and an attack run
+# differs from a normal one by the attack's own syscalls only
+svc_signal_idle() {
+	local t
+	for t in $SVC_PID $(cat "$SVC_WORK/workers" 2> /dev/null); do
+		kill -s "$SVC_SIGNAL" "$t" 2> /dev/null || true
+	done
+	sleep 0.2
+}
+
 # svc_train_strace NAME DIR: record the training workload with strace -f,
 # extract DIR/scfi-NAME.json
 svc_train_strace() {
 	local name=$1 dir=$2
 	svc_start "$name" "$SVC_WORK/$name.train.syscall" || return 1
 	svc_workload "$name" train || { svc_stop; return 1; }
+	svc_signal_idle
 	svc_stop
 	"$EXTRACTOR" -q -o "$dir" "$SVC_WORK/$name.train.syscall" > /dev/null || return 1
 	[ -s "$dir/$(svc_comm "$name").json" ]
@@ -465,6 +489,7 @@ svc_train_live() {
 		-o "$dir" --interval 600 || return 1
 	svc_start "$name" || { svc_loader_stop; return 1; }
 	svc_workload "$name" train || rc=1
+	svc_signal_idle
 	svc_stop
 	svc_loader_stop || rc=1
 	[ $rc -eq 0 ] && [ -s "$dir/$(svc_comm "$name").json" ]
@@ -581,7 +606,7 @@ svc_attack() {
 	# events from here on are the attack's
 	wc -l < "$out.events" > "$out.signalled"
 	echo "$targets" > "$out.targets"
-	for t in $targets; do kill -s "$SVC_SIGNAL" "$t" || true; done
+	for t in $targets; do kill -s "$SVC_SIGNAL" "$t" 2> /dev/null || true; done
 	sleep 1
 	local alive=yes
 	for t in $targets; do kill -0 "$t" 2> /dev/null || alive=no; done
