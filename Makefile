@@ -45,7 +45,7 @@ UNIT_BINS      := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 LIBSYSCFI      := $(OUT)/libsyscfi.a
 DEPS_STAMP     := $(OUT)/.deps-ok
 
-.PHONY: all deps extract test unit install clean demo bench fuzz-smoke examples
+.PHONY: all deps services-deps extract test unit install clean demo bench fuzz-smoke examples
 all: extractor/extractor loader/loader loader/syscfi-run
 
 # make deps: install what building and testing need (Debian); every target
@@ -55,6 +55,15 @@ deps:
 $(DEPS_STAMP): scripts/deps
 	$(Q)mkdir -p $(OUT)
 	$(Q)scripts/deps
+	$(Q)touch $@
+# the daemons and clients of the real-service suite (tests/services/),
+# installed stopped; make test needs them
+SERVICES_STAMP := $(OUT)/.services-deps-ok
+services-deps:
+	$(Q)scripts/services-deps
+$(SERVICES_STAMP): scripts/services-deps
+	$(Q)mkdir -p $(OUT)
+	$(Q)scripts/services-deps
 	$(Q)touch $@
 
 # Syscall tables, generated from the system's headers:
@@ -120,7 +129,7 @@ extract: extractor/extractor
 
 # make test: every suite, then one line "N passed, N failed, N skipped"
 # (the ASan/UBSan build's suites and fuzz-smoke are counted in it too)
-test: all unit examples sanitize-build fuzz-build
+test: all unit examples sanitize-build fuzz-build $(SERVICES_STAMP)
 	$(Q)OUT=$(OUT) SAN_OUT=$(SAN_OUT) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) \
 		SUITES="scripts/run-sanitized fuzz/run" scripts/run-tests
 
