@@ -153,7 +153,7 @@ $(OUT)/examples/%: examples/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -pthread $< -o $@
 
-# benchmarks (issue 6, bench/README in docs/performance.md): bench/*.c are
+# benchmarks (method in docs/performance.md): bench/*.c are
 # built into $(OUT)/bench/; `make bench` runs bench/run, which prints one table
 BENCH_BINS := $(OUT)/bench/syscall-loop $(OUT)/bench/attach-empty \
 	      $(OUT)/bench/gen-profiles $(OUT)/bench/req-server $(OUT)/bench/floor
@@ -161,10 +161,20 @@ $(OUT)/bench/syscall-loop $(OUT)/bench/req-server: $(OUT)/bench/%: bench/%.c | $
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
-$(OUT)/bench/attach-empty $(OUT)/bench/floor: $(OUT)/bench/%: bench/%.c $(OUT)/bench_empty.skel.h
+# the measurement programs (bench/*.bpf.c) are built only for make bench
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c $(VMLINUX_H) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
+		-Wall -Werror -I$(OUT) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+$(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+$(OUT)/bench/attach-empty $(OUT)/bench/floor: $(OUT)/bench/%: bench/%.c $(OUT)/bench/bench_empty.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(LDLIBS_BPF) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUT)/bench $< $(LDLIBS_BPF) -o $@
 $(OUT)/bench/gen-profiles: bench/gen-profiles.c $(LIBSYSCFI)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -172,13 +182,13 @@ $(OUT)/bench/gen-profiles: bench/gen-profiles.c $(LIBSYSCFI)
 bench: $(BENCH_BINS) all
 	$(Q)OUT=$(OUT) bench/run
 
-# make demo (issue 3): record the sample service, extract its profile,
+# make demo: record the sample service, extract its profile,
 # enforce it with loader --kill: the normal run passes, the compromised one
 # is killed (scripts/demo; root)
 demo: all examples | $(DEPS_STAMP)
 	$(Q)scripts/demo
 
-# fuzzing (issue 7, fuzz/): libFuzzer targets built with clang against
+# fuzzing (fuzz/): libFuzzer targets built with clang against
 # their own ASan/UBSan-instrumented objects of lib/ and the extractor's
 # parser and sequencer ($(OUT)/fuzz/); fuzz/run prints TAP.
 # `make fuzz-smoke` runs each target ~12 s (CI, in make test); `make fuzz` runs longer by
@@ -213,7 +223,7 @@ fuzz-smoke: fuzz-build
 fuzz: fuzz-build
 	$(Q)OUT=$(OUT) fuzz/run $(FUZZ_SECONDS)
 
-# sanitizers (issue 7): the unit tests and the extractor rebuilt with ASan
+# sanitizers: the unit tests and the extractor rebuilt with ASan
 # and UBSan into $(SAN_OUT) (a make of its own), then run: the unit tests,
 # tests/extractor.bats and tests/robustness.bats (scripts/run-sanitized)
 SAN_OUT   ?= build-san

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * attach-empty [PROG]: load and attach one program of bpf/bench_empty.bpf.c
+ * attach-empty [PROG]: load and attach one program of bench/bench_empty.bpf.c
  * (default handle_sys_enter, the empty one), print "ready" on stderr, and
  * stay attached until SIGINT/SIGTERM.  bench/run uses it for the "empty
  * program" line of the table and to price syscfi's unprofiled path.
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	struct bpf_link *link;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		fprintf(stderr, "usage: attach-empty [PROG]  (a program of bpf/bench_empty.bpf.c)\n");
+		fprintf(stderr, "usage: attach-empty [PROG]  (a program of bench/bench_empty.bpf.c)\n");
 		return 2;
 	}
 	libbpf_set_print(quiet_print);

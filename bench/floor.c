@@ -5,7 +5,7 @@
  * On a shared 2-CPU VM the speed of a syscall drifts by 10-20% over
  * seconds, more than the cost we want to see.  So this program times the
  * loop of bench/loop.h with nothing attached and with each named program
- * of bpf/bench_empty.bpf.c attached, switching every few milliseconds
+ * of bench/bench_empty.bpf.c attached, switching every few milliseconds
  * (attach, time, detach), and reports the median of the per-pair
  * differences: the drift cancels out within a pair.
  *

@@ -42,7 +42,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 kill_mode = 0;	/* 1: SIGKILL on violations ... */
 const volatile __u32 policy = SC_POLICY_STRICT;	/* ... which ones: kills() */
 const volatile __u32 existing_mode = 0;	/* 1: bind pre-existing tasks by comm */
-const volatile __u32 hot_slots_on = 1;	/* 0: --no-hot-slots, read at binding only */
+const volatile __u32 hot_slots_on = 1;	/* 0: SYSCFI_TEST_NO_HOT_SLOTS, read at binding only */
 const volatile __u32 table_nslots = SC_TABLE_SLOTS_MIN;	/* slots of trans */
 const volatile __u32 rate_per_sec = 10;	/* events per task per second, 0 = no limit */
 const volatile __u32 rate_burst = 20;	/* token bucket depth */

@@ -26,7 +26,8 @@ struct loader_opts {
 	int policy;		/* ... which ones: SC_POLICY_* */
 	bool json;		/* events as JSON lines */
 	bool existing;		/* bind tasks that predate the loader */
-	bool no_hot;		/* --no-hot-slots: state in task storage only */
+	bool no_hot;		/* state in task storage only (a testing aid,
+				 * SYSCFI_TEST_NO_HOT_SLOTS=1) */
 	bool calibrate;		/* --calibrate: write thresholds at the end */
 	double margin;		/* --calibrate: bits added to the highest score */
 	int verbose;		/* libbpf's messages */

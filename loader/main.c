@@ -14,7 +14,7 @@
 #include "syscalls.h"
 
 /* long options without a short one */
-enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_NO_HOT, OPT_POLICY, OPT_TRANSPARENT,
+enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT,
        OPT_CALIBRATE, OPT_MARGIN };
 
 static void usage(FILE *f)
@@ -43,8 +43,6 @@ static void usage(FILE *f)
 "                        enforcement survives the loader; a loader started again\n"
 "                        with --pin and the same profiles and options adopts it\n"
 "      --unpin[=DIR]     remove the pins of --pin (stops that enforcement)\n"
-"      --no-hot-slots    keep every task's state in its task storage (slower:\n"
-"                        for tests and comparisons, docs/performance.md)\n"
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -138,6 +136,29 @@ static int learn_main(struct loader_opts *o, bool learn, int targets, int nargs)
 	return learn_run(o);
 }
 
+/*
+ * A testing aid, not an option: SYSCFI_TEST_NO_HOT_SLOTS=1 keeps every
+ * task's state in its task storage, the path a task takes when another
+ * live task holds its hot slot, so that the kernel suites can run all of
+ * their tasks down that path (scripts/run-tests runs them both ways).
+ */
+static int test_no_hot(struct loader_opts *o)
+{
+	const char *v = getenv("SYSCFI_TEST_NO_HOT_SLOTS");
+
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "1")) {
+		fprintf(stderr, "loader: SYSCFI_TEST_NO_HOT_SLOTS=%s: only 1 is "
+			"understood\n", v);
+		return -1;
+	}
+	o->no_hot = true;
+	fprintf(stderr, "loader: SYSCFI_TEST_NO_HOT_SLOTS=1: every task's "
+		"state in its task storage (a testing aid)\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -159,7 +180,6 @@ int main(int argc, char **argv)
 		{ "max-programs", required_argument, NULL, 'M' },
 		{ "pin", optional_argument, NULL, OPT_PIN },
 		{ "unpin", optional_argument, NULL, OPT_UNPIN },
-		{ "no-hot-slots", no_argument, NULL, OPT_NO_HOT },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "transparent", required_argument, NULL, OPT_TRANSPARENT },
 		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
@@ -180,7 +200,6 @@ int main(int argc, char **argv)
 		case 'k': o.kill = true; break;
 		case 'j': o.json = true; break;
 		case 'e': o.existing = true; break;
-		case OPT_NO_HOT: o.no_hot = true; break;
 		case OPT_CALIBRATE: o.calibrate = true; break;
 		case OPT_MARGIN:
 			if (parse_double("--margin", optarg, 0, 64, &o.margin))
@@ -254,6 +273,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (test_no_hot(&o) < 0)
+		return EXIT_USAGE;
 	if (unpin) {
 		if (optind < argc || o.pin_dir || learn || targets) {
 			fprintf(stderr, "loader: --unpin takes no profiles and no other mode\n");

@@ -58,8 +58,7 @@ build_prog() {
 # start_loader ARGS...: loader in the background, stdout in $KDIR/events,
 # stderr in $KDIR/loader.err; returns once it printed "ready:"
 start_loader() {
-	# SYSCFI_TEST_LOADER_ARGS: scripts/run-tests' second pass (--no-hot-slots)
-	"$LOADER" ${SYSCFI_TEST_LOADER_ARGS:-} "$@" > "$KDIR/events" 2> "$KDIR/loader.err" &
+	"$LOADER" "$@" > "$KDIR/events" 2> "$KDIR/loader.err" &
 	LOADER_PID=$!
 	local i
 	for ((i = 0; i < 200; i++)); do

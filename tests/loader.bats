@@ -46,6 +46,17 @@ teardown() {
 	[ "$status" -eq 2 ]
 }
 
+@test "loader: the hot-slot switch is a testing aid, not an option" {
+	[ -x "$LOADER" ] || skip "loader not built"
+	run "$LOADER" -h
+	[[ "$output" != *"hot"* ]]
+	run "$LOADER" --no-hot-slots "$KDIR/good.json"
+	[ "$status" -eq 2 ]
+	SYSCFI_TEST_NO_HOT_SLOTS=yes run "$LOADER" "$KDIR/good.json"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"SYSCFI_TEST_NO_HOT_SLOTS=yes: only 1 is understood"* ]]
+}
+
 @test "loader: a bad profile in a set is exit 2 naming file:line:column" {
 	[ -x "$LOADER" ] || skip "loader not built"
 	mkdir "$KDIR/set"
