@@ -86,9 +86,9 @@ struct {
 
 /* hot slots: the state of a profiled task lives in the slot of its tid
  * (tid mod SC_HOT_SLOTS) when it could claim it at binding, else in its
- * task storage.  The step reaches a hot slot with no helper call, one
- * array page: a task-storage hit costs about 75 ns inside the program on
- * this VM, a slot 30 (docs/performance.md, "hot slots").  The task's
+ * task storage.  The step reaches a hot slot with no helper call, in one
+ * array page, where a task-storage hit costs a helper call on every
+ * syscall (docs/performance.md, "Hot slots").  The task's
  * storage stays the binding's record (and what makes task->bpf_storage
  * non-NULL), with the slot's index in it. */
 #define SC_HOT_SLOTS	4096

@@ -89,9 +89,9 @@ SC_INLINE __u32 sc_next_slot(__u32 i, __u32 nslots)
 /* per-task cache of known slots (bpf/syscfi.bpf.c struct sc_task):
  * SC_TCACHE_SETS sets of SC_TCACHE_WAYS slots, each set 32 bytes of one
  * cache line; the set is picked by the low bits of the key's hash, while
- * the home slot comes from its high bits.  Four ways: a direct-mapped
- * cache of 32 missed 4 of the 10 transitions of bench/loop.h every turn
- * (two pairs shared an entry) and sent them to the table */
+ * the home slot comes from its high bits.  Four ways, because a loop's
+ * few transitions often share a set: with one way they would evict each
+ * other on every turn and send each step to the table */
 #define SC_TCACHE_SETS	16
 #define SC_TCACHE_WAYS	4
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Load (issue 7): fork storms, a thousand threads and violation floods under
+# Load: fork storms, a thousand threads and violation floods under
 # enforcement.  tests/kernel/storm.c makes exactly the syscalls written into
 # the profiles below, so "no false violation" is checked under --kill: one
 # wrong binding or state would kill the program.

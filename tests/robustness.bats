@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Bad input, nothing lost (issue 7): truncated, binary, huge-line, deeply
+# Bad input, nothing lost: truncated, binary, huge-line, deeply
 # nested and duplicate-key inputs are refused or skipped with file:line and
 # a reason; a bad profile in a set loads nothing; a profile is never half
 # written; missing files write nothing.  The fuzzers' kept inputs

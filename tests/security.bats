@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Evasion and faults (issue 7).  What tests/kernel.bats already proves
+# Evasion and faults.  What tests/kernel.bats already proves
 # (PR_SET_NAME, x32 and out-of-range numbers, int 0x80, exec-unprofiled,
 # rate limits) is not repeated here: docs/security.md lists every attack
 # and fault with the test that covers it.
