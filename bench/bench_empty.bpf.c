@@ -7,16 +7,18 @@
  * compares syscfi's added cost with it.  The two others price the first
  * thing syscfi does for an unprofiled task, one at a time (attach-empty
  * PROG loads only the one named):
- *   storage_lookup  a task-storage lookup that finds nothing (syscfi today)
+ *   storage_lookup  a task-storage lookup that finds nothing
  *   bitmap_test     a test of the task's bit in a global tid bitmap (an
  *                   alternative: set at bind/fork, cleared at exit)
  * and two that price where a knob or a setting lives:
  *   rodata_read     a read of a const volatile knob (.rodata is an
  *                   mmapable array map: vmalloc'd memory)
  *   small_array     a lookup in a small plain array map (kmalloc'd)
- * and syscfi's unprofiled exit in two orders:
- *   knob_then_field  a knob, then task->bpf_storage (syscfi's order today)
- *   field_only       task->bpf_storage alone (a program without the knob)
+ * and syscfi's unprofiled exit, and its parts:
+ *   knob_then_field  a knob, then task->bpf_storage
+ *   field_only       task->bpf_storage alone (syscfi's unprofiled exit)
+ *   task_only        bpf_get_current_task_btf() alone
+ *   hot_field        a field of the task that the syscall entry reads
  * and where a profiled task's state may live, read and written:
  *   storage_hit      its task storage (every task gets one here)
  *   slot_rw          the slot of its tid in an array (syscfi's hot slots)
@@ -121,6 +123,26 @@ int BPF_PROG(field_only, struct pt_regs *regs, long id)
 	if (!task->bpf_storage)
 		return 0;
 	hits++;
+	return 0;
+}
+
+/* the two halves of field_only: the helper call alone, and a load from
+ * the line of task_struct that the syscall entry itself reads */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(task_only, struct pt_regs *regs, long id)
+{
+	if (!bpf_get_current_task_btf())
+		hits++;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(hot_field, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->thread_info.flags & (1ull << 63))
+		hits++;
 	return 0;
 }
 
