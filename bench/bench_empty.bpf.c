@@ -19,7 +19,6 @@
  *   field_only       task->bpf_storage alone (syscfi's unprofiled exit)
  *   task_only        bpf_get_current_task_btf() alone
  *   hot_field        a field of the task that the syscall entry reads
- *   percpu_field     task->bpf_storage of the per-CPU current_task, no call
  * and where a profiled task's state may live, read and written:
  *   storage_hit      its task storage (every task gets one here)
  *   slot_rw          the slot of its tid in an array (syscfi's hot slots)
@@ -133,23 +132,6 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(task_only, struct pt_regs *regs, long id)
 {
 	if (!bpf_get_current_task_btf())
-		hits++;
-	return 0;
-}
-
-/* the task without a helper call: the per-CPU variable that current
- * reads, through bpf_this_cpu_ptr(), which the verifier may inline */
-extern struct task_struct *current_task __ksym;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(percpu_field, struct pt_regs *regs, long id)
-{
-	struct task_struct **pt = bpf_this_cpu_ptr(&current_task);
-	struct task_struct *task;
-
-	task = bpf_rdonly_cast(*pt, bpf_core_type_id_kernel(struct task_struct));
-	if (task->bpf_storage)
 		hits++;
 	return 0;
 }
