@@ -432,9 +432,12 @@ static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
 	base = base_of(L, cur);
 	if (base && (base->arch != cur->arch || base->depth != cur->depth ||
 		     sc_profile_merge(cur, base))) {
-		fprintf(stderr, "loader: %s: cannot merge: arch %s depth %d there, learned arch %s depth 2\n",
+		fprintf(stderr, "loader: %s: cannot merge: arch %s depth %d version %d "
+			"there, learned arch %s depth 2 version %d (with its transparent "
+			"set): learn into another folder\n",
 			base->path ? base->path : base->comm,
-			sc_arch_name(base->arch), base->depth, sc_arch_name(cur->arch));
+			sc_arch_name(base->arch), base->depth, base->version,
+			sc_arch_name(cur->arch), cur->version);
 		L->refused[id] = true;
 		return -1;
 	}
