@@ -484,19 +484,21 @@ static __always_inline int rate_ok(struct sc_task *t)
 	return 1;
 }
 
-/* a child starts with its parent's bucket, and a fork costs the parent a
- * token: the first children of a task start with burst, burst - 1, ...
- * tokens and later ones with what the parent refilled since.  A storm of
- * fresh children sends about burst^2 / 2 events and then the parent's
- * rate, not a full burst each (docs/design.md section 6) */
+/* a child starts with its parent's bucket less one token, and a fork
+ * costs the parent a token, but never its last: the first children of a
+ * task start with burst - 1, burst - 2, ... tokens and later ones with
+ * none until refills come.  A storm of fresh children sends about
+ * burst^2 / 2 events and then the rate, not a full burst each, and the
+ * parent that made them keeps one event of its own (docs/design.md
+ * section 6) */
 static __always_inline void rate_fork(struct sc_task *parent,
 				      struct sc_task *child)
 {
 	if (rate_per_sec)
 		rate_refill(parent, bpf_ktime_get_ns());
 	child->rl_last_ns = parent->rl_last_ns;
-	child->rl_tokens = parent->rl_tokens;
-	if (parent->rl_tokens)
+	child->rl_tokens = parent->rl_tokens ? parent->rl_tokens - 1 : 0;
+	if (parent->rl_tokens > 1)
 		parent->rl_tokens--;
 }
 

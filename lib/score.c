@@ -32,7 +32,7 @@
  * 2^-16.  Measured: +0.03 to +0.07 AUC on the Linux set against 0 bits,
  * nothing lost on the UNM set; 8 bits does less, 32 no better.
  */
-#define SC_ESCAPE_BITS	16
+#define SC_ESCAPE_BITS	SC_NOVELTY_BITS
 
 /*
  * Known transitions weigh a quarter of their -log2 P.  Between normal

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "score.h"
 #include "syscalls.h"
 #include "syscfi.skel.h"
 
@@ -363,7 +364,7 @@ static int write_calibrated(struct syscfi_bpf *skel, struct sc_profile_set *set,
 	for (uint32_t id = 1; id <= set->n; id++) {
 		struct sc_profile *p = set->v[id - 1];
 		uint64_t max = 0;
-		double bits;
+		double bits, add;
 
 		if (bpf_map_lookup_elem(fd, &id, per))
 			continue;
@@ -375,9 +376,14 @@ static int write_calibrated(struct syscfi_bpf *skel, struct sc_profile_set *set,
 				"unchanged\n", p->comm);
 			continue;
 		}
-		bits = (double)max / table->info[id].window / SC_COST_ONE + margin;
+		/* a heavier normal load than the calibration run's meets more
+		 * novelties: by default a window may hold 4 more than the
+		 * worst window seen, each worth its escape at least */
+		add = margin >= 0 ? margin : (double)SC_CALIBRATE_NOVELTIES *
+			SC_NOVELTY_BITS / table->info[id].window;
+		bits = (double)max / table->info[id].window / SC_COST_ONE + add;
 		fprintf(stderr, "calibrate: %s: highest window %.3f bits/syscall, "
-			"threshold %.3f\n", p->comm, bits - margin, bits);
+			"threshold %.3f\n", p->comm, bits - add, bits);
 		p->has_threshold = true;
 		p->threshold = bits;
 		out[n] = p;

@@ -53,6 +53,9 @@ struct loader_opts {
 /* --kill --policy graded: the threshold of a profile that has none, in
  * bits per syscall (docs/design.md, "Policies") */
 #define SC_GRADED_THRESHOLD_DEFAULT 8.0
+/* --calibrate without --margin: room for this many more novelties in a
+ * window than the worst calibration window held */
+#define SC_CALIBRATE_NOVELTIES 4
 
 /* what events.c needs to name things */
 struct event_ctx {

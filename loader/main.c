@@ -38,7 +38,8 @@ static void usage(FILE *f)
 "  -r, --rate N          events per second per task (default 10, burst 2N; 0: no limit)\n"
 "      --calibrate       monitor, and at the end set each profile's threshold\n"
 "                        in its file: the highest window score its tasks\n"
-"                        reached, plus --margin BITS (default 0.5)\n"
+"                        reached, plus --margin BITS (default: room for 4\n"
+"                        more novelties in a window, 64 bits / window)\n"
 "      --pin[=DIR]       pin programs and maps in DIR (default " SC_PIN_DEFAULT "):\n"
 "                        enforcement survives the loader; a loader started again\n"
 "                        with --pin and the same profiles and options adopts it\n"
@@ -186,7 +187,7 @@ int main(int argc, char **argv)
 		{ "margin", required_argument, NULL, OPT_MARGIN },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct loader_opts o = { .threshold = -1, .margin = 0.5, .rate = 10, .out_dir = "res",
+	struct loader_opts o = { .threshold = -1, .margin = -1, .rate = 10, .out_dir = "res",
 				 .interval = 10, .max_transitions = 65536,
 				 .max_programs = 1024 };
 	const char *unpin = NULL;
