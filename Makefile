@@ -37,12 +37,15 @@ BPF_SRCS       := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS      := $(wildcard tests/unit/*.c)
 
 LIB_OBJS       := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
-EXTRACTOR_OBJS := $(patsubst %.c,$(OUT)/%.o,$(EXTRACTOR_SRCS))
+# the extractor minus its command line: what the tests and fuzzers link
+EXTRACTOR_LIB_SRCS := $(filter-out extractor/main.c,$(EXTRACTOR_SRCS))
+EXTRACTOR_LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(EXTRACTOR_LIB_SRCS))
 LOADER_OBJS    := $(patsubst %.c,$(OUT)/%.o,$(LOADER_SRCS))
 BPF_OBJS       := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS          := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 UNIT_BINS      := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 LIBSYSCFI      := $(OUT)/libsyscfi.a
+LIBEXTRACTOR   := $(OUT)/libsyscfi-extractor.a
 DEPS_STAMP     := $(OUT)/.deps-ok
 
 .PHONY: all deps services-deps extract test unit install clean demo bench fuzz-smoke examples
@@ -104,7 +107,11 @@ $(LIBSYSCFI): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-extractor/extractor: $(EXTRACTOR_OBJS) $(LIBSYSCFI)
+$(LIBEXTRACTOR): $(EXTRACTOR_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+extractor/extractor: $(OUT)/extractor/main.o $(LIBEXTRACTOR) $(LIBSYSCFI)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_LIB) -o $@
 
@@ -117,10 +124,11 @@ loader/syscfi-run: $(OUT)/loader/syscfi-run.o $(LIBSYSCFI)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lseccomp $(LDLIBS_LIB) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(LIBSYSCFI) $(OUT)/syscall_names.h $(OUT)/sc_nr.h
+$(OUT)/tests/%: tests/unit/%.c $(LIBEXTRACTOR) $(LIBSYSCFI) $(OUT)/syscall_names.h $(OUT)/sc_nr.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBSYSCFI) $(LDLIBS_LIB) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Iextractor $< $(LIBEXTRACTOR) $(LIBSYSCFI) \
+		$(LDLIBS_LIB) -o $@
 
 unit: $(UNIT_BINS)
 
@@ -189,8 +197,8 @@ demo: all examples | $(DEPS_STAMP)
 	$(Q)scripts/demo
 
 # fuzzing (fuzz/): libFuzzer targets built with clang against
-# their own ASan/UBSan-instrumented objects of lib/ and the extractor's
-# parser and sequencer ($(OUT)/fuzz/); fuzz/run prints TAP.
+# their own ASan/UBSan-instrumented objects of lib/ and of the extractor
+# minus its command line ($(OUT)/fuzz/); fuzz/run prints TAP.
 # `make fuzz-smoke` runs each target ~12 s (CI, in make test); `make fuzz` runs longer by
 # hand: FUZZ_SECONDS per target, FUZZ_MERGE=1 keeps new inputs in fuzz/corpus.
 FUZZ_TARGETS  := parse strace numbers profile profile-set
@@ -202,8 +210,8 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS   := -O1 -g $(FUZZ_SAN) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 		 -Ilib -Ibpf -Iextractor -I$(OUT) -DSC_FUZZ_ROOT='"$(CURDIR)"' \
 		 -DREAD_CHUNK=4096
-FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(LIB_SRCS) extractor/strace.c \
-		 extractor/sequence.c)
+FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(LIB_SRCS) \
+		 $(EXTRACTOR_LIB_SRCS))
 FUZZ_BINS     := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_TARGETS))
 .PHONY: fuzz fuzz-build
 $(FUZZ_OBJS): $(FUZZ_OUT)/%.o: %.c $(OUT)/syscall_names.h $(OUT)/sc_nr.h | $(DEPS_STAMP)
@@ -214,9 +222,9 @@ $(FUZZ_BINS): $(FUZZ_OUT)/fuzz-%: fuzz/fuzz-%.c fuzz/fuzz.h $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) \
 		$(LDLIBS_LIB) -o $@
-# the parse, strace and numbers targets include extractor/main.c (main
-# renamed) through fuzz/extractor-seam.h
-$(FUZZ_OUT)/fuzz-parse $(FUZZ_OUT)/fuzz-strace $(FUZZ_OUT)/fuzz-numbers: extractor/main.c fuzz/extractor-seam.h
+# the parse, strace and numbers targets drive extractor/run.c's consumers
+# through fuzz/extractor-seam.h
+$(FUZZ_OUT)/fuzz-parse $(FUZZ_OUT)/fuzz-strace $(FUZZ_OUT)/fuzz-numbers: fuzz/extractor-seam.h
 fuzz-build: $(FUZZ_BINS)
 fuzz-smoke: fuzz-build
 	$(Q)OUT=$(OUT) fuzz/run $(FUZZ_SMOKE_SECONDS)
@@ -231,7 +239,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
 .PHONY: sanitize sanitize-build
 # the extractor linked inside $(OUT), for the sanitized copy
-$(OUT)/extractor/extractor: $(EXTRACTOR_OBJS) $(LIBSYSCFI)
+$(OUT)/extractor/extractor: $(OUT)/extractor/main.o $(LIBEXTRACTOR) $(LIBSYSCFI)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_LIB) -o $@
 sanitize-build: | $(DEPS_STAMP)

@@ -30,12 +30,6 @@
 #include "strace.h"
 #include "syscalls.h"
 
-/* the fuzz build (Makefile FUZZ_CFLAGS) sets a small one: lines then cross
- * chunk boundaries even in short inputs, and each open stays cheap */
-#ifndef READ_CHUNK
-#define READ_CHUNK	(256u << 10)	/* blocks in flight stay in L2: 1 MiB ones were 5-7% slower */
-#endif
-
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* [A-Za-z0-9_]: a table, since every name byte of every line asks */
@@ -927,14 +921,6 @@ void sc_reader_close(struct sc_reader *r)
 }
 
 /* ---- parse-ahead ------------------------------------------------------------ */
-
-/* records a batch holds: about the lines of one block (the fuzz build's
- * small READ_CHUNK makes small batches, so that they turn over often) */
-#ifndef AHEAD_RECS
-#define AHEAD_RECS	(READ_CHUNK / 64)
-#endif
-/* lines kept whole: exec, clone and error lines are a few in a hundred */
-#define AHEAD_EXT	(AHEAD_RECS / 8)
 
 /*
  * strace writing to a terminal or a pipe (no -o) may print its own notice

@@ -92,6 +92,14 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
  */
 #define SC_READER_SLOTS	4
 
+/* the block size; the fuzz build (Makefile FUZZ_CFLAGS) sets a small one:
+ * lines then cross block boundaries even in short inputs, and each open
+ * stays cheap.  Blocks in flight stay in L2 (256 KiB); larger ones made
+ * the copy out of the page cache miss it. */
+#ifndef READ_CHUNK
+#define READ_CHUNK	(256u << 10)
+#endif
+
 struct sc_rslot {
 	char *data;
 	size_t len;
@@ -144,6 +152,14 @@ void sc_reader_close(struct sc_reader *r);
  * sc_ahead_line() gives a record back as an sc_line.
  */
 #define SC_AHEAD_BATCHES	4
+
+/* records a batch holds: about the lines of one block (the fuzz build's
+ * small READ_CHUNK makes small batches, so that they turn over often) */
+#ifndef AHEAD_RECS
+#define AHEAD_RECS	(READ_CHUNK / 64)
+#endif
+/* lines kept whole: exec, clone and error lines are a few in a hundred */
+#define AHEAD_EXT	(AHEAD_RECS / 8)
 
 #define SC_REC_CUT	1	/* l.cut: the line had no newline */
 #define SC_REC_WARN	2	/* cut short, kept as a call: the caller warns */

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The extractor's own code for the fuzz targets: extractor/main.c with its
- * main() renamed, so the reader, parser, sequencer and replay under test
- * are the shipped ones, not a copy; and the replay context they share.
+ * The extractor's own consumers for the fuzz targets (extractor/run.h), so
+ * the reader, parser, sequencer and replay under test are the shipped
+ * ones, not a copy; and the replay context they share.
  */
 #ifndef SC_FUZZ_EXTRACTOR_SEAM_H
 #define SC_FUZZ_EXTRACTOR_SEAM_H
 
-#define main extractor_main
-#include "../extractor/main.c"
-#undef main
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+#include "syscalls.h"
 
 #include "fuzz.h"
 

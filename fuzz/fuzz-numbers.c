@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: arbitrary bytes as a numeric trace, read as --format
  * numbers (even length) or pid-numbers (odd length) through the
- * extractor's own reader (extractor/main.c, main() renamed), learning a
+ * extractor's own reader (extractor/run.h's run_trace()), learning a
  * profile and then replaying against res/'s syscfi-demo profile.  Every
  * syscall taken in must be counted or skipped, never both or neither.
  */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target: arbitrary bytes as an strace trace, through the
- * extractor's own path (extractor/main.c with its main() renamed, so the
- * line reader, the notice splitting, the parser, the sequencer and the
- * replay are the shipped code, not a copy):
+ * extractor's own path (extractor/run.h's run_trace(), so the line
+ * reader, the notice splitting, the parser, the sequencer and the replay
+ * are the shipped code, not a copy):
  *  - build: learn profiles from the input; every learned count must stay
  *    within the syscalls it was learned from;
  *  - check: replay the input against res/'s profiles (the kernel's table).

@@ -3,7 +3,7 @@
  * The parse-ahead stage (TAP): its records, batch after batch, against
  * the same file parsed here one line at a time; notices split off; the
  * ends (read error, missing file) and closing early, with a batch taken
- * or none.  strace.c is compiled in directly, as in test_strace.c.
+ * or none.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../extractor/strace.c"
+#include "strace.h"
+#include "syscalls.h"
 #include "tap.h"
 
 static char path[] = "/tmp/test_ahead.XXXXXX";

@@ -4,13 +4,13 @@
  * callbacks out, as the untraced kernel would see them (design.md,
  * "Signals in a trace"): dispositions through rt_sigaction, fork, threads,
  * exec and SA_RESETHAND, and the call each signal interrupted.
- * strace.c and sequence.c are compiled in directly, as in test_strace.c.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "../../extractor/strace.c"
-#include "../../extractor/sequence.c"
+#include "sequence.h"
+#include "strace.h"
+#include "syscalls.h"
 #include "tap.h"
 
 /* the callbacks, as text: "TID SIG delivered handler restart" a line */
