@@ -116,8 +116,10 @@ static void diff_lists(struct pout *o, const char *kind, struct strlist *a,
 		o->failed = true;
 		return;
 	}
-	qsort(a->v, a->n, sizeof(*a->v), cmp_str);
-	qsort(b->v, b->n, sizeof(*b->v), cmp_str);
+	if (a->n)	/* an empty list has no array: qsort wants one */
+		qsort(a->v, a->n, sizeof(*a->v), cmp_str);
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), cmp_str);
 	while (i < a->n || j < b->n) {
 		int c = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->v[i], b->v[j]);
 
@@ -388,7 +390,8 @@ static int load_side(const char *path, struct sc_profile_set *set, bool *dir,
 	*dir = S_ISDIR(st.st_mode);
 	if (sc_profile_set_load(set, paths, 1, err, errlen))
 		return -1;
-	qsort(set->v, set->n, sizeof(*set->v), cmp_label);
+	if (set->n)
+		qsort(set->v, set->n, sizeof(*set->v), cmp_label);
 	return 0;
 }
 

@@ -65,6 +65,14 @@ edit() {
 	run "$EXTRACTOR" --diff "$TMP/b" "$TMP/a"
 	[ "$status" -eq 0 ]
 	printf '%s\n' "${lines[@]}" | grep -qx -- '- profile sh/cat'
+	# a first folder of profiles, against an empty one: all of it is new
+	mkdir "$TMP/empty"
+	run "$EXTRACTOR" --diff "$TMP/empty" "$TMP/a"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep '^@@')" = "$(printf '@@ syscfi-worker\n@@ syscfi-worker/syscfi-demo')" ]
+	run "$EXTRACTOR" --diff "$TMP/empty" "$TMP/empty"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
 
 @test "identical profiles: no output, exit 0" {
