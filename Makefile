@@ -141,11 +141,33 @@ test: all unit examples sanitize-build fuzz-build $(SERVICES_STAMP)
 	$(Q)OUT=$(OUT) SAN_OUT=$(SAN_OUT) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) \
 		SUITES="scripts/run-sanitized fuzz/run" scripts/run-tests
 
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the tools, the man pages,
+# the systemd unit and its example options.  The loader is an administrator's
+# daemon: sbin.  The unit goes to $(PREFIX)/lib/systemd/system, which systemd
+# reads for /usr and /usr/local alike; the options to $(SYSCONFDIR)/default
+# (never overwritten: they are the administrator's).
+SYSCONFDIR     ?= /etc
+BINDIR         ?= $(PREFIX)/bin
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MAN_PAGES      := $(wildcard man/*.[158])
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 extractor/extractor $(DESTDIR)$(PREFIX)/bin/syscfi-extractor
-	install -m 0755 loader/loader $(DESTDIR)$(PREFIX)/bin/syscfi-loader
-	install -m 0755 loader/syscfi-run $(DESTDIR)$(PREFIX)/bin/syscfi-run
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(SYSCONFDIR)/syscfi/profiles
+	install -m 0755 extractor/extractor $(DESTDIR)$(BINDIR)/syscfi-extractor
+	install -m 0755 loader/loader $(DESTDIR)$(SBINDIR)/syscfi-loader
+	install -m 0755 loader/syscfi-run $(DESTDIR)$(BINDIR)/syscfi-run
+	for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		install -d $$d && install -m 0644 $$m $$d/ || exit 1; \
+	done
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		deploy/syscfi.service > $(DESTDIR)$(SYSTEMDUNITDIR)/syscfi.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/syscfi.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/syscfi ] || \
+		install -m 0644 deploy/syscfi.default $(DESTDIR)$(SYSCONFDIR)/default/syscfi
 
 clean:
 	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader loader/syscfi-run

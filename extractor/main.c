@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diff.h"
 #include "profile.h"
 #include "run.h"
 #include "score.h"
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 "       extractor --check DIR [--json] TRACE...\n"
 "       extractor --score DIR TRACE...\n"
 "       extractor --seccomp [--kill] [-o FILE] PROFILE...\n"
+"       extractor --diff [--counts] OLD NEW\n"
 "\n"
 "Build per-program syscall profiles (DIR/<comm>.json) from strace logs, or\n"
 "replay traces against them with the kernel's own table and step.\n"
@@ -56,6 +58,9 @@ static void usage(FILE *f)
 "                       stdout) allowing the union of the profiles' syscalls;\n"
 "                       any other fails with EPERM before it runs\n"
 "  -K, --kill           --seccomp: kill the process instead\n"
+"      --diff           what NEW (profile file or folder) adds and removes\n"
+"                       against OLD, sorted; exit 1 when it adds something,\n"
+"                       0 when not; --counts also lists changed counts\n"
 "  -f, --format FMT     strace (default) | numbers | pid-numbers\n"
 "      --comm NAME      profile name of numeric traces\n"
 "  -a, --arch ARCH      x86_64 (default) | i386\n"
@@ -326,6 +331,8 @@ int main(int argc, char **argv)
 		{ "steps", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "dump-signals", no_argument, NULL, 'D' },
+		{ "diff", no_argument, NULL, 'R' },
+		{ "counts", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c;
@@ -334,7 +341,8 @@ int main(int argc, char **argv)
 	struct trace *tv;
 	size_t ntr;
 	char err[512];
-	int opt, rc = 0, nmodes = 0, seccomp = 0, kill = 0;
+	int opt, rc = 0, nmodes = 0, seccomp = 0, kill = 0, diff = 0;
+	unsigned diff_flags = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.mode = M_BUILD;
@@ -362,6 +370,8 @@ int main(int argc, char **argv)
 		case 'D': c.mode = M_DUMP_SIGNALS; nmodes++; break;
 		case 'S': seccomp = 1; nmodes++; break;
 		case 'K': kill = 1; break;
+		case 'R': diff = 1; nmodes++; break;
+		case 'N': diff_flags |= SC_DIFF_COUNTS; break;
 		case 'j': c.json = 1; break;
 		case 'F':
 			if (parse_double(optarg, 0, 1, &v)) {
@@ -412,16 +422,27 @@ int main(int argc, char **argv)
 	}
 	if (nmodes > 1) {
 		fprintf(stderr, "extractor: --check, --score, --validate, "
-			"--seccomp and --dump-signals exclude each other\n");
+			"--seccomp, --diff and --dump-signals exclude each other\n");
 		return 2;
 	}
 	if (steps_path && c.mode != M_SCORE) {
 		fprintf(stderr, "extractor: --steps goes with --score\n");
 		return 2;
 	}
-	if (optind >= argc || (kill && !seccomp)) {
+	if (optind >= argc || (kill && !seccomp) || (diff_flags && !diff)) {
 		usage(stderr);
 		return 2;
+	}
+	if (diff) {
+		if (argc - optind != 2) {
+			usage(stderr);
+			return 2;
+		}
+		rc = sc_diff_paths(argv[optind], argv[optind + 1], diff_flags,
+				   stdout, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "extractor: %s\n", err);
+		return rc < 0 ? 2 : rc;
 	}
 	if (seccomp) {
 		rc = sc_seccomp_oci_file(argv + optind, argc - optind, kill,
