@@ -74,6 +74,8 @@ kills_name_rule() {
 show_run() {
 	echo "--- $1: $(paste -sd' ' "$SVC_WORK/$1.result" 2> /dev/null)" >&2
 	svc_kinds "$1" | sort | uniq -c >&2
+	jq -r 'select(.action == "killed") | "killed: \(.kind) \(.transition | join(">"))"' \
+		"$SVC_WORK/$1.events" >&2 2> /dev/null || true
 	tail -3 "$SVC_WORK/$1.err" >&2
 }
 
@@ -157,7 +159,7 @@ graded_attack_case() {
 
 @test "services: redis, graded --kill: every request of the held-out workload succeeds, no kill" {
 	requires_policy
-	skip "open: the held-out load's large dump makes redis call sync_file_range, which training never made (unseen-syscall kill); README, Services"
+	skip "open: passes 7 runs in 8; in the 8th a call training never made kills (unseen-syscall); README, Services"
 	graded_normal_case redis
 }
 

@@ -375,6 +375,9 @@ svc_work_redis() {
 		svc_rbench -c 2 -n 100 -P 4 -t set,get,lpush,lrange_100 -d 100 || return 1
 		svc_rbench -c 1 -n 20 -t set,get -d 100000 || return 1
 		svc_rcli OK SAVE || return 1
+		# a save of a dataset past 4 MB takes redis's incremental-fsync
+		# path (sync_file_range): a rare path exercised on purpose
+		svc_rbench -c 1 -n 120 -t set -d 100000 -r 80 || return 1
 		svc_redis_bgsave || return 1
 		svc_rbench -c 2 -n 200 -t get,set -d 10 -r 100 || return 1
 		;;
