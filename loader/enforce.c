@@ -426,8 +426,10 @@ static int poll_events(struct ring_buffer *rb, double duration)
 
 	while (!stopping) {
 		err = ring_buffer__poll(rb, 100);
+		/* a stop and continue (SIGSTOP, a debugger) interrupts the
+		 * poll too: only SIGINT/SIGTERM, which set stopping, end it */
 		if (err == -EINTR)
-			break;
+			continue;
 		if (err < 0) {
 			fprintf(stderr, "loader: polling events: %s\n", strerror(-err));
 			return -1;

@@ -181,3 +181,19 @@ progs_gone() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$PIN" ]
 }
+
+@test "security: stopping and continuing the loader (SIGSTOP, SIGCONT) does not end enforcement" {
+	ops_trans p | write_profile "$KDIR/p.json" "$PROG"
+	start_loader --json --kill "$KDIR/p.json"
+	# the poll it is blocked in returns EINTR when it is continued
+	kill -STOP "$LOADER_PID"
+	sleep 0.3
+	kill -CONT "$LOADER_PID"
+	sleep 0.3
+	kill -0 "$LOADER_PID"
+	run "$KDIR/$PROG" pu
+	[ "$status" -eq 137 ]
+	stop_loader
+	[ "$LOADER_RC" -eq 0 ]
+	grep -q '"action":"killed"' "$KDIR/events"
+}
