@@ -688,29 +688,46 @@ static __always_inline void kill_domain(void)
 		domain_kill_mark();
 }
 
-/* report (and in kill mode, first kill) one violation of task t */
-static __noinline void violation(struct sc_task *t, __u32 kind,
-				  struct pt_regs *regs, long nr,
-				  const struct sc_verdict *v)
+/* count one violation of task t, killed first where the policy says so
+ * (with its kill domain, or its process only), and reserve its event:
+ * NULL when the event is dropped (counted) */
+static __always_inline struct sc_event *violation_begin(struct sc_task *t,
+							__u32 kind, int domain)
 {
 	struct sc_profile_stats *st = stats_of(t->c.profile);
 	__u32 kill = kills(kind);
 	struct sc_event *ev;
 
-	if (learn_mode)
-		return;		/* learning: nothing is a violation */
 	/* the kill never waits for user space or for room in the ring */
-	if (kill)
-		kill_domain();
+	if (kill) {
+		if (domain)
+			kill_domain();
+		else
+			bpf_send_signal(SIGKILL);
+	}
 	if (st) {
 		st->violations++;
 		if (kill)
 			st->kills++;
 	}
 	ev = event_begin(t, st);
+	if (ev)
+		fill_event(ev, t, kind, kill);
+	return ev;
+}
+
+/* report one violation of the step (or of an io_uring request) */
+static __noinline void violation(struct sc_task *t, __u32 kind,
+				  struct pt_regs *regs, long nr,
+				  const struct sc_verdict *v)
+{
+	struct sc_event *ev;
+
+	if (learn_mode)
+		return;		/* learning: nothing is a violation */
+	ev = violation_begin(t, kind, 1);
 	if (!ev)
 		return;
-	fill_event(ev, t, kind, kill);
 	ev->nr = nr;
 	ev->a = v->a;
 	ev->b = v->b;
@@ -1057,21 +1074,11 @@ static __always_inline __u32 profile_of_exec(struct task_struct *task,
 static __noinline void exec_violation(struct sc_task *t, __u32 kind,
 				      struct linux_binprm *bprm)
 {
-	struct sc_profile_stats *st;
-	struct sc_event *ev;
+	/* the exec has left the old mm and file table: no domain to kill */
+	struct sc_event *ev = violation_begin(t, kind, 0);
 
-	if (kill_mode)
-		bpf_send_signal(SIGKILL);
-	st = stats_of(t->c.profile);
-	if (st) {
-		st->violations++;
-		if (kill_mode)
-			st->kills++;
-	}
-	ev = event_begin(t, st);
 	if (!ev)
 		return;
-	fill_event(ev, t, kind, kill_mode);
 	ev->x = t->c.b;
 	bpf_probe_read_kernel_str(ev->arg, sizeof(ev->arg),
 				  BPF_CORE_READ(bprm, filename));
