@@ -12,6 +12,9 @@
  * (the kernel has one; user space does not):
  *   SC_CACHE_GET(ctx, c, key) a known slot of key, or 0
  *   SC_CACHE_PUT(ctx, c, slot)
+ * and the guarded set (the loader's and the replay's --guarded; none when
+ * not defined):
+ *   SC_GUARDED(ctx, x)        nonzero when syscall x (< SC_NR_MAX) is guarded
  * Plain C only: no libc, no floats, bounded loops, no recursion.
  */
 #ifndef SC_STEP_H
@@ -24,6 +27,9 @@
 /* sc_core.flags beyond the profile's SC_PF_*: settings copied (no
  * settings, no check: a profile id the table does not know) */
 #define SC_TF_INFO	(1u << 31)
+
+/* unseen transitions a thread remembers having paid for (a power of 2) */
+#define SC_NOVEL_MAX	8
 
 /* signal frames kept per thread; past this the oldest is forgotten */
 #define SC_FRAMES_MAX	4
@@ -56,6 +62,9 @@ struct sc_core {
 	struct sc_score score;
 	struct sc_frame frames[SC_FRAMES_MAX];
 	__u64 transparent[SC_NR_MAX / 64];	/* SC_PF_V2: the set, bitwise */
+	/* the last SC_NOVEL_MAX unseen transitions, sc_novel_key; 0: free */
+	__u32 novel[SC_NOVEL_MAX];
+	__u32 novel_pos;	/* where the next one goes */
 };
 
 /* what one step found */
@@ -94,6 +103,26 @@ SC_INLINE int sc_learn_transparent(const struct sc_verdict *v)
 #define SC_CACHE_GET(ctx, key) 0
 #define SC_CACHE_PUT(ctx, slot) do { } while (0)
 #endif
+#ifndef SC_GUARDED
+#define SC_GUARDED(ctx, x) ((void)(ctx), 0)
+#endif
+
+/*
+ * The kind of an unseen transition (a, b) -> x.  x outside the syscall
+ * set: unseen-syscall.  x guarded: unseen-guarded, because a
+ * syscall that opens a new channel or changes privilege (socket, connect,
+ * setuid, ptrace...) made in a context training never showed is what an
+ * attacker does, while load and timing only reorder the calls a service
+ * makes all the time.  Else unseen-transition.
+ */
+SC_INLINE __u32 sc_unseen_kind(void *ctx, int in_set, __u32 x)
+{
+	if (!in_set)
+		return SC_EV_UNSEEN_SYSCALL;
+	if (x < SC_NR_MAX && SC_GUARDED(ctx, x))
+		return SC_EV_UNSEEN_GUARDED;
+	return SC_EV_UNSEEN_TRANSITION;
+}
 
 /* the slot holding key, or 0: linear probe from its home, at most
  * SC_PROBE_MAX slots, an empty slot ends it */
@@ -282,6 +311,40 @@ SC_INLINE int sc_sigreturn(struct sc_core *c)
 	return 0;
 }
 
+/* ---- novelty -------------------------------------------------------------- */
+
+SC_INLINE __u32 sc_novel_key(__u32 a, __u32 b, __u32 x)
+{
+	return (1u << 31) | (a & SC_SYM_MASK) << 20 | (b & SC_SYM_MASK) << 10 |
+	       (x & SC_SYM_MASK);
+}
+
+/*
+ * The cost of an unseen transition (a, b) -> x whose back-off cost is
+ * cost.  The first time a thread makes it, the whole cost, escape
+ * included.  Made again while the thread remembers it (the last
+ * SC_NOVEL_MAX unseen ones), it is charged as a known transition of the
+ * back-off's probability: the escape is what a novelty is worth, and a
+ * loop that turns more often under load than in training repeats one
+ * novelty, it does not make new ones.  Every repeat is still reported.
+ */
+SC_INLINE __u16 sc_novel_cost(struct sc_core *c, __u32 x, __u16 cost)
+{
+	__u32 key = sc_novel_key(c->a, c->b, x), i;
+
+	for (i = 0; i < SC_NOVEL_MAX; i++) {
+		if (c->novel[i] == key) {
+			if (cost <= SC_NOVELTY_BITS * SC_COST_ONE)
+				return 0;
+			return (__u16)((cost - SC_NOVELTY_BITS * SC_COST_ONE) >>
+				       SC_KNOWN_SHIFT);
+		}
+	}
+	c->novel[c->novel_pos & (SC_NOVEL_MAX - 1)] = key;
+	c->novel_pos++;
+	return cost;
+}
+
 /* ---- the step ------------------------------------------------------------ */
 
 /*
@@ -351,9 +414,11 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 	v->checked = 1;
 	known = sc_check(ctx, nslots, c->profile, c->flags, c->unseen_cost,
 			 c->a, c->b, x, &v->cost, &in_set);
+	if (!known)
+		v->cost = sc_novel_cost(c, x, v->cost);
 	v->anomaly = sc_score_push(&c->score, v->cost, c->window, c->thr_sum);
 	if (!known && !v->kind)
-		v->kind = in_set ? SC_EV_UNSEEN_TRANSITION : SC_EV_UNSEEN_SYSCALL;
+		v->kind = sc_unseen_kind(ctx, in_set, x);
 shift:
 	/* 7. */
 	c->a = c->b;

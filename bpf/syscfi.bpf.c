@@ -46,6 +46,8 @@ const volatile __u32 hot_slots_on = 1;	/* 0: SYSCFI_TEST_NO_HOT_SLOTS, read at b
 const volatile __u32 table_nslots = SC_TABLE_SLOTS_MIN;	/* slots of trans */
 const volatile __u32 rate_per_sec = 10;	/* events per task per second, 0 = no limit */
 const volatile __u32 rate_burst = 20;	/* token bucket depth */
+/* --guarded: an unseen transition into one of these is unseen-guarded */
+const volatile __u64 guarded[SC_NR_MAX / 64] = {};
 /* --learn (docs/learning.md): count transitions instead of checking them */
 const volatile __u32 learn_mode = 0;	/* SC_LEARN_* */
 const volatile __u32 learn_pid = 0;	/* SC_LEARN_PID: the process (tgid) */
@@ -65,7 +67,7 @@ struct sc_task {
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
 	__u32 max_sum;		/* highest full-window score sum, for pstats */
-	__u32 pad;		/* puts tcache sets on 32-byte boundaries */
+	__u32 pad[7];		/* puts tcache sets on 32-byte boundaries */
 	/* known slots of trans met lately, SC_TCACHE_WAYS to a set, newest
 	 * first: a task in a loop finds its transitions here and reads no
 	 * table page.  trans never changes while the maps live (a --pin
@@ -314,6 +316,7 @@ static __always_inline void tcache_put(struct sc_task *t, __u64 slot)
 #define SC_READ_SLOT(ctx, i) read_slot(i)
 #define SC_CACHE_GET(ctx, key) tcache_get((struct sc_task *)(ctx), key)
 #define SC_CACHE_PUT(ctx, slot) tcache_put((struct sc_task *)(ctx), slot)
+#define SC_GUARDED(ctx, x) ((guarded[((x) / 64) & (SC_NR_MAX / 64 - 1)] >> ((x) % 64)) & 1)
 #include "sc_step.h"
 
 static __always_inline struct sc_profile_stats *stats_of(__u32 p)

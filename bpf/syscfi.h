@@ -120,6 +120,11 @@ SC_INLINE __u16 sc_slot_cost(__u64 slot)
  */
 #define SC_COST_ONE	256		/* 1 bit */
 #define SC_COST_CAP	0xffff
+/* the escape every back-off cost includes: P(a novel transition) = 2^-16
+ * (lib/score.c says why) */
+#define SC_NOVELTY_BITS	16
+/* known transitions weigh 1 / 2^SC_KNOWN_SHIFT of their -log2 P */
+#define SC_KNOWN_SHIFT	2
 
 struct sc_score {
 	__u32 sum;		/* sum of ring[0..fill) */
@@ -246,6 +251,7 @@ enum sc_event_kind {
 	SC_EV_SIGRETURN,		/* rt_sigreturn with no signal frame open */
 	SC_EV_IO_URING_OPCODE,	/* nr: the io_uring opcode (IORING_OP_*) */
 	SC_EV_EXEC_UNEXPECTED,
+	SC_EV_UNSEEN_GUARDED,		/* unseen, x in the set and guarded */
 };
 
 /* io_uring opcodes a profile may submit: one bit per IORING_OP_* below

@@ -23,6 +23,7 @@
 #include "score.h"
 #include "seccomp-set.h"
 #include "syscalls.h"
+#include "sysset.h"
 #include "syscfi.h"
 #include "table.h"
 
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 "                       syscall names separated by commas (docs/design.md)\n"
 "  -c, --check DIR      report every violation (exit 0 clean, 1 violations)\n"
 "  -j, --json           --check: one JSON object per violation\n"
+"      --guarded L      --check/--score/--validate: the loader's --guarded\n"
+"                       (default, none, or names and -names, comma-separated)\n"
 "  -s, --score DIR      TRACE<TAB>PROFILE<TAB>SCORE<TAB>UNSEEN per trace and\n"
 "                       profile; SCORE = highest mean over a full window of\n"
 "                       the profile's W syscalls (bits/syscall), or the mean\n"
@@ -333,10 +336,12 @@ int main(int argc, char **argv)
 		{ "dump-signals", no_argument, NULL, 'D' },
 		{ "diff", no_argument, NULL, 'R' },
 		{ "counts", no_argument, NULL, 'N' },
+		{ "guarded", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c;
 	const char *outdir = "res", *profdir = NULL, *transparent = "default";
+	const char *guarded = "default";
 	const char *ofile = NULL, *steps_path = NULL;
 	struct trace *tv;
 	size_t ntr;
@@ -357,6 +362,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'o': outdir = ofile = optarg; break;
 		case 'T': transparent = optarg; break;
+		case 'G': guarded = optarg; break;
 		case 'd':
 			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
 				fprintf(stderr, "extractor: --depth must be 1 or 2\n");
@@ -489,6 +495,11 @@ int main(int argc, char **argv)
 		if (sc_table_build(&c.table, &c.set, -1, err, sizeof(err)) < 0) {
 			fprintf(stderr, "extractor: %s\n", err);
 			sc_profile_set_free(&c.set);
+			return 2;
+		}
+		if (sc_guarded_parse(c.arch, guarded, c.table.guarded, err,
+				     sizeof(err))) {
+			fprintf(stderr, "extractor: --guarded: %s\n", err);
 			return 2;
 		}
 		c.ps = calloc(c.table.nprofiles + 1, sizeof(*c.ps));

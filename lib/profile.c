@@ -22,6 +22,7 @@
 #include "bigmem.h"
 #include "parallel.h"
 #include "profile.h"
+#include "sysset.h"
 #include "uring.h"
 #include "syscalls.h"
 #include "syscfi.h"
@@ -170,44 +171,16 @@ static const char *const transparent_default[] = {
 
 void sc_transparent_default(int arch, uint64_t set[SC_NR_MAX / 64])
 {
-	size_t n = sizeof(transparent_default) / sizeof(transparent_default[0]);
-
-	memset(set, 0, SC_NR_MAX / 8);
-	for (size_t i = 0; i < n; i++) {
-		int nr = sc_syscall_nr(arch, transparent_default[i]);
-
-		if (nr >= 0 && nr < SC_NR_MAX)
-			set[nr / 64] |= 1ull << (nr % 64);
-	}
+	sc_transparent_parse(arch, "default", set, NULL, 0);
 }
 
 int sc_transparent_parse(int arch, const char *list,
 			 uint64_t set[SC_NR_MAX / 64], char *err,
 			 size_t errlen)
 {
-	const char *q = list;
-
-	memset(set, 0, SC_NR_MAX / 8);
-	if (!strcmp(list, "none"))
-		return 0;
-	if (!strcmp(list, "default")) {
-		sc_transparent_default(arch, set);
-		return 0;
-	}
-	while (*q) {
-		size_t n = strcspn(q, ",");
-		int nr = sc_syscall_nr_n(arch, q, (unsigned)n);
-
-		if (nr < 0 || nr >= SC_NR_MAX) {
-			snprintf(err, errlen, "unknown syscall \"%.*s\"", (int)n, q);
-			return -1;
-		}
-		set[nr / 64] |= 1ull << (nr % 64);
-		q += n;
-		if (*q == ',')
-			q++;
-	}
-	return 0;
+	return sc_sysset_parse(arch, list, transparent_default,
+			       sizeof(transparent_default) / sizeof(transparent_default[0]),
+			       set, err, errlen);
 }
 
 void sc_profile_free(struct sc_profile *p)

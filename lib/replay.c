@@ -9,6 +9,8 @@
 #include "table.h"
 
 #define SC_READ_SLOT(ctx, i) (((const struct sc_table *)(ctx))->slots[i])
+#define SC_GUARDED(ctx, x) \
+	((((const struct sc_table *)(ctx))->guarded[(x) / 64] >> ((x) % 64)) & 1)
 #include "replay.h"
 #include "score.h"
 
@@ -98,6 +100,7 @@ const char *sc_event_kind_name(unsigned kind)
 	case SC_EV_SIGRETURN: return "sigreturn-unexpected";
 	case SC_EV_IO_URING_OPCODE: return "io-uring-opcode";
 	case SC_EV_EXEC_UNEXPECTED: return "exec-unexpected";
+	case SC_EV_UNSEEN_GUARDED: return "unseen-guarded";
 	}
 	return "unknown";
 }

@@ -18,7 +18,7 @@
 #include "score.h"
 #include "syscfi.h"
 
-#define SYMS	(SC_UNKNOWN + 1)	/* 0..511, START, UNKNOWN */
+#define SYMS	(SC_SIGNAL + 1)	/* 0..511, START, UNKNOWN, SIGNAL */
 
 /* interpolation weights; depth-1 profiles fold the trigram weight into
  * the bigram's */
@@ -35,7 +35,8 @@
 #define SC_ESCAPE_BITS	SC_NOVELTY_BITS
 
 /*
- * Known transitions weigh a quarter of their -log2 P.  Between normal
+ * SC_KNOWN_SHIFT (bpf/syscfi.h): known transitions weigh a quarter of
+ * their -log2 P.  Between normal
  * runs their costs are mostly noise (a rare but known path costs 10 bits
  * and more), while novelty is what most often separates an attack; at a
  * quarter, the window sum is mostly the novelties with their back-off
@@ -43,7 +44,6 @@
  * docs/scoring.md: 1/16 is no better, 1 loses up to 0.07 AUC on
  * per-process mixed-program data.
  */
-#define SC_KNOWN_SHIFT	2
 
 /*
  * Sparse counts keyed by two symbols: profiles see a few thousand of the

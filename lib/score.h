@@ -16,10 +16,6 @@ uint16_t sc_cost_from_prob(double p);
 double sc_cost_to_bits(uint32_t cost);
 uint32_t sc_bits_to_cost(double bits);
 
-/* the escape an unseen transition pays on top of its back-off cost, in
- * bits: one novelty adds at least this over the window to its mean */
-#define SC_NOVELTY_BITS	16
-
 /* model over one profile's counts (c3, c2, c1, context totals) */
 struct sc_model;
 struct sc_model *sc_model_new(const struct sc_profile *p);

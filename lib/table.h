@@ -21,6 +21,9 @@ struct sc_table {
 	uint64_t wrap;			/* of them, how many wrap to slot 0 */
 	struct sc_profile_info *info;	/* indexed by profile id, [0] unused */
 	uint32_t nprofiles;
+	/* the guarded set (sc_guarded_parse): the kernel's is the loader's
+	 * --guarded, the replay's the extractor's; set by the caller */
+	uint64_t guarded[SC_NR_MAX / 64];
 };
 
 /*

@@ -162,6 +162,7 @@ static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
 
 	skel->rodata->kill_mode = opts->kill;
 	skel->rodata->policy = (uint32_t)opts->policy;
+	memcpy((void *)skel->rodata->guarded, opts->guarded, sizeof(opts->guarded));
 	skel->rodata->existing_mode = opts->existing;
 	skel->rodata->hot_slots_on = !opts->no_hot;
 	skel->rodata->table_nslots = t->nslots;

@@ -24,6 +24,7 @@
 struct loader_opts {
 	bool kill;		/* SIGKILL on violations ... */
 	int policy;		/* ... which ones: SC_POLICY_* */
+	uint64_t guarded[SC_NR_MAX / 64];	/* --guarded (sysset.h) */
 	bool json;		/* events as JSON lines */
 	bool existing;		/* bind tasks that predate the loader */
 	bool no_hot;		/* state in task storage only (a testing aid,

@@ -12,9 +12,10 @@
 
 #include "loader.h"
 #include "syscalls.h"
+#include "sysset.h"
 
 /* long options without a short one */
-enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT,
+enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT, OPT_GUARDED,
        OPT_CALIBRATE, OPT_MARGIN };
 
 static void usage(FILE *f)
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 "                        one) or graded (all but an unseen transition between\n"
 "                        known syscalls, which feeds the score; profiles with\n"
 "                        no threshold get %.1f bits)\n"
+"      --guarded L       syscalls whose unseen transitions are unseen-guarded\n"
+"                        (killed under graded too): default, none, or names\n"
+"                        and -names separated by commas (default,-connect)\n"
 "  -j, --json            events as one JSON object a line\n"
 "  -t, --threshold BITS  anomaly threshold in bits per syscall (all profiles)\n"
 "  -d, --duration SEC    stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
@@ -183,6 +187,7 @@ int main(int argc, char **argv)
 		{ "unpin", optional_argument, NULL, OPT_UNPIN },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "transparent", required_argument, NULL, OPT_TRANSPARENT },
+		{ "guarded", required_argument, NULL, OPT_GUARDED },
 		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
 		{ "margin", required_argument, NULL, OPT_MARGIN },
 		{ NULL, 0, NULL, 0 },
@@ -196,6 +201,7 @@ int main(int argc, char **argv)
 	bool learn = false;
 
 	sc_transparent_default(SC_ARCH_X86_64, o.transparent);
+	sc_guarded_default(SC_ARCH_X86_64, o.guarded);
 	while ((c = getopt_long(argc, argv, "kjt:d:er:vhlo:i:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.kill = true; break;
@@ -220,6 +226,13 @@ int main(int argc, char **argv)
 			if (sc_transparent_parse(SC_ARCH_X86_64, optarg, o.transparent,
 						 err, sizeof(err))) {
 				fprintf(stderr, "loader: --transparent: %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_GUARDED:
+			if (sc_guarded_parse(SC_ARCH_X86_64, optarg, o.guarded,
+					     err, sizeof(err))) {
+				fprintf(stderr, "loader: --guarded: %s\n", err);
 				return EXIT_USAGE;
 			}
 			break;

@@ -119,6 +119,35 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	grep -q '"kind":"unseen-transition","action":"killed"' "$KDIR/events"
 }
 
+@test "model: an unseen transition into a guarded syscall kills under graded; --guarded changes the set" {
+	ops_trans cp | write_profile "$KDIR/p.json" "$PROG"
+	# socket and connect are in the set, each known in one context only
+	start_loader --json --kill --policy graded "$KDIR/p.json"
+	run "$KDIR/$PROG" pc
+	[ "$status" -eq 137 ]
+	stop_loader
+	grep -q '"kind":"unseen-transition","action":"alert",.*"transition":\["START","execve","getpid"\]' "$KDIR/events"
+	grep -q '"kind":"unseen-guarded","action":"killed",.*"transition":\["execve","getpid","socket"\]' "$KDIR/events"
+	# socket no longer guarded: its unseen transition is an alert, the
+	# connect after it still kills
+	start_loader --json --kill --policy graded --guarded default,-socket "$KDIR/p.json"
+	run "$KDIR/$PROG" pc
+	[ "$status" -eq 137 ]
+	stop_loader
+	grep -q '"kind":"unseen-transition","action":"alert",.*"transition":\["execve","getpid","socket"\]' "$KDIR/events"
+	grep -q '"kind":"unseen-guarded","action":"killed",.*"transition":\["getpid","socket","connect"\]' "$KDIR/events"
+	# none: only the score can stop it (no threshold crossed here)
+	start_loader --json --kill --policy graded --guarded none "$KDIR/p.json"
+	run "$KDIR/$PROG" pc
+	[ "$status" -eq 0 ]
+	stop_loader
+	[ "$(count_kind unseen-guarded)" -eq 0 ]
+	[ "$(count_kind unseen-transition)" -ge 2 ]
+	run "$LOADER" --guarded default,nosuchcall "$KDIR/p.json"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'--guarded: unknown syscall "nosuchcall"'* ]]
+}
+
 @test "model: --calibrate writes thresholds; graded kills a run whose score crosses it" {
 	learn_live pupugupu pupugupupupu
 	local p="$KDIR/live/$PROG.json"

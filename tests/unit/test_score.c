@@ -72,6 +72,28 @@ static void test_model_depth2(void)
 	sc_profile_free(p);
 }
 
+/* a handler's transitions, from (SIGNAL, SIGNAL), are costed as any
+ * other: the model's symbols include the SIGNAL sentinel */
+static void test_model_signal(void)
+{
+	struct sc_profile *p = sc_profile_new("t", 0, 2);
+	struct sc_model *m;
+
+	sc_profile_add(p, SC_SIGNAL, SC_SIGNAL, 1, 1);
+	sc_profile_add(p, SC_SIGNAL, 1, 15, 1);
+	sc_profile_add(p, 0, 1, 2, 2);
+	m = sc_model_new(p);
+	ok(m != NULL, "model of a profile with a handler");
+	/* 0.8*1/1 + 0.15*1/1 + 0.05*1/4 = 0.9625; 0.05514 bits -> 14.1 -> 14 */
+	is(sc_model_cost(m, SC_SIGNAL, SC_SIGNAL, 1), 14 >> 2,
+	   "cost (SIGNAL, SIGNAL, write) = 14 >> 2, not the cap");
+	/* 0.8*1/1 + 0.15*1/3 + 0.05*1/4 = 0.8625; 0.21341 bits -> 54.6 -> 55 */
+	is(sc_model_cost(m, SC_SIGNAL, 1, 15), 55 >> 2,
+	   "cost (SIGNAL, write, rt_sigreturn) = 55 >> 2");
+	sc_model_free(m);
+	sc_profile_free(p);
+}
+
 /*
  * Depth 1: (write, open) 3, (write, close) 1.  N = 4, ctx2(write) = 4.
  * Known costs use 0.95*c2/ctx2 + 0.05*c1/N; only unigram back-off.
@@ -167,6 +189,7 @@ int main(void)
 {
 	test_cost_from_prob();
 	test_model_depth2();
+	test_model_signal();
 	test_model_depth1();
 	test_score_push();
 	return tap_done();
