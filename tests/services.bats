@@ -187,7 +187,6 @@ graded_attack_case() {
 
 @test "services: nginx, graded --kill: an outbound connection is killed" {
 	requires_policy
-	skip "open: socket and connect are in nginx's syscall set (glibc's start-up lookups), so graded only alerts; --policy strict kills it"
 	graded_attack_case nginx connect
 }
 
@@ -198,6 +197,5 @@ graded_attack_case() {
 
 @test "services: memcached, graded --kill: an outbound connection is killed" {
 	requires_policy
-	skip "open: socket and connect are in memcached's syscall set (glibc's start-up lookups), so graded only alerts; --policy strict kills it"
 	graded_attack_case memcached connect
 }

@@ -292,6 +292,9 @@ svc_work_nginx() {
 		svc_ab 50 50 -c 4 "$u/gone" || return 1
 		svc_nginx_reload || return 1
 		svc_ab 300 0 -c 4 "$u/index.html" || return 1
+		# the peak's concurrency, briefly: calibration must see it
+		svc_ab 1500 0 -c 16 -k "$u/index.html" || return 1
+		svc_ab 600 0 -c 16 "$u/small.txt" || return 1
 		;;
 	enforce)
 		svc_ab 1000 1000 -c 20 -k "$u/absent" || return 1
@@ -370,6 +373,7 @@ svc_work_redis() {
 			svc_rcli "$(cat "$SVC_WORK/bigval")" GET big || return 1
 			svc_rcli 1 DEL "k$i" || return 1
 			svc_rcli '*redis_version*' INFO || return 1
+			svc_rcli '*addr=*' CLIENT LIST || return 1
 		done
 		svc_rbench -c 1 -n 150 -t ping,set,get,incr,lpush,lrange_100 -d 100 || return 1
 		svc_rbench -c 2 -n 100 -P 4 -t set,get,lpush,lrange_100 -d 100 || return 1
@@ -383,6 +387,8 @@ svc_work_redis() {
 		;;
 	calib)
 		svc_rbench -c 4 -n 2000 -P 4 -t set,get,incr,lpush,lrange_100,ping -d 200 -r 1000 || return 1
+		# the peak's concurrency and pipelining, briefly
+		svc_rbench -c 16 -P 8 -n 6000 -t set,get,lpush,lrange_100,incr -d 50 -r 5000 || return 1
 		svc_redis_bgsave || return 1
 		svc_rbench -c 4 -n 50 -t get,set -d 80000 || return 1
 		svc_rcli '*redis_version*' INFO || return 1
@@ -420,7 +426,9 @@ svc_work_memcached() {
 		timeout 60 "${m[@]}" --threads 2 --ops 100 --large 25 --pipeline 3 --seed 2 || return 1
 		;;
 	calib)
-		timeout 60 "${m[@]}" --threads 4 --ops 200 --large 30 --pipeline 2 --seed 3 --prefix c ;;
+		timeout 60 "${m[@]}" --threads 4 --ops 200 --large 30 --pipeline 2 --seed 3 --prefix c || return 1
+		# the peak's concurrency, briefly
+		timeout 60 "${m[@]}" --threads 16 --ops 100 --large 10 --pipeline 4 --seed 6 --prefix d ;;
 	enforce)
 		timeout 60 "${m[@]}" --threads 20 --ops 300 --large 40 --large-size 500000 \
 			--pipeline 6 --seed 4 --prefix e ;;
