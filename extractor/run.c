@@ -33,15 +33,14 @@ static void line_error(struct ctx *c, const char *file, unsigned long line,
 
 /* ---- build: learning transitions ------------------------------------------ */
 
-/* the format version and transparent set a new profile of comm is
- * learned with: those of the profile it will be merged into, if there is
- * one (a merge needs the same), else version 2 with --transparent's set */
+/* the format version and transparent set a new profile is learned
+ * with: those of the file it will be merged into, if there is one (a merge needs the same), else version 2 with --transparent's set */
 static void learn_format(const struct ctx *c, struct sc_profile *p)
 {
 	struct sc_profile *old = NULL;
 	char *path, err[512];
 
-	if (c->outdir && asprintf(&path, "%s/%s.json", c->outdir, p->comm) >= 0) {
+	if (c->outdir && (path = sc_profile_file(c->outdir, p))) {
 		if (!access(path, F_OK))
 			old = sc_profile_load(path, err, sizeof(err));
 		free(path);
@@ -68,8 +67,8 @@ static struct sc_profile *build_profile(struct ctx *c, struct sc_profile *parent
 	p = sc_profile_new(comm, c->arch, c->depth);
 	if (!p)
 		die_oom();
-	learn_format(c, p);
 	p->parent = parent;
+	learn_format(c, p);
 	p->has_exec = c->format == F_STRACE;
 	if (sc_profile_set_add(&c->set, p))
 		die_oom();
