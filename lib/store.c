@@ -92,7 +92,7 @@ static int ensure_dir_root_only(const char *dir, char *err, size_t errlen)
 	close(fd);
 	if (!why)
 		return 0;
-	snprintf(err, errlen, "%s: %s: %s (written as root: every folder from / "
+	snprintf(err, errlen, "%s: %s: %s (the learner writes as root: every folder from / "
 		 "to it must be root's, none writable by others, none a symbolic "
 		 "link)", dir, at, why);
 	return -1;
