@@ -22,10 +22,12 @@
 #include "run.h"
 #include "score.h"
 #include "seccomp-set.h"
+#include "store.h"
 #include "syscalls.h"
 #include "sysset.h"
 #include "syscfi.h"
 #include "table.h"
+#include "text.h"
 
 static void usage(FILE *f)
 {
@@ -91,80 +93,22 @@ static void usage(FILE *f)
 
 /* ---- the modes' endings ------------------------------------------------------ */
 
-static int ensure_dir(const char *dir)
-{
-	struct stat st;
-
-	if (!stat(dir, &st))
-		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
-	return mkdir(dir, 0755);
-}
-
-/* JSON text is UTF-8: a comm that is not cannot be written as a profile */
-static int utf8_ok(const unsigned char *s)
-{
-	while (*s) {
-		int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 :
-			(*s & 0xf0) == 0xe0 ? 2 : (*s & 0xf8) == 0xf0 ? 3 : -1;
-
-		if (n < 0 || (n == 1 && *s < 0xc2))
-			return 0;
-		for (s++; n > 0; n--, s++)
-			if ((*s & 0xc0) != 0x80)
-				return 0;
-	}
-	return 1;
-}
-
-static int comm_ok(const char *comm)
-{
-	return comm[0] && strcmp(comm, ".") && strcmp(comm, "..") &&
-	       !strchr(comm, '/') && utf8_ok((const unsigned char *)comm);
-}
-
-/* p and every profile it is scoped under can name a file */
-static int scope_ok(const struct sc_profile *p)
-{
-	for (; p; p = p->parent)
-		if (!comm_ok(p->comm))
-			return 0;
-	return 1;
-}
-
-/* the folders DIR/a.d/b.d/... that hold p's file */
-static int ensure_scope(const char *dir, const struct sc_profile *p)
-{
-	char *sub;
-	int rc;
-
-	if (!p->parent)
-		return 0;
-	if (ensure_scope(dir, p->parent))
-		return -1;
-	sub = sc_profile_scope_dir(dir, p->parent);
-	if (!sub)
-		die_oom();
-	rc = ensure_dir(sub);
-	if (rc)
-		fprintf(stderr, "extractor: %s: %s\n", sub, strerror(errno));
-	free(sub);
-	return rc;
-}
-
 /* build: merge into DIR/<comm>.json, and the profiles of programs they
  * exec into DIR/<comm>.d/; load everything before writing any */
 static int write_built(struct ctx *c, const char *dir)
 {
 	struct sc_profile **out = calloc(c->set.n + 1, sizeof(*out));
 	char **paths = calloc(c->set.n + 1, sizeof(*paths));
-	char err[512];
+	char err[512], name[16 * 4 + 1];
+	struct sc_store st;
+	const char *why;
 	int rc = 0;
 	size_t nout = 0;
 
 	if (!out || !paths)
 		die_oom();
-	if (ensure_dir(dir) < 0) {
-		fprintf(stderr, "extractor: %s: %s\n", dir, strerror(errno));
+	if (sc_store_open(&st, dir, false, err, sizeof(err))) {
+		fprintf(stderr, "extractor: %s\n", err);
 		rc = 2;
 		goto out;
 	}
@@ -172,37 +116,25 @@ static int write_built(struct ctx *c, const char *dir)
 		struct sc_profile *p = c->set.v[i];
 		struct sc_profile *old;
 
-		if (!scope_ok(p)) {
-			fprintf(stderr, "extractor: comm \"%s\" cannot name a "
-				"profile file, skipped\n", p->comm);
+		if ((why = sc_store_refused(p))) {
+			sc_text_escape(p->comm, sizeof(p->comm), name, sizeof(name));
+			fprintf(stderr, "extractor: comm \"%s\" %s, skipped\n",
+				name, why);
 			continue;
 		}
-		if (ensure_scope(dir, p)) {
+		paths[nout] = sc_store_path(&st, p, err, sizeof(err));
+		if (!paths[nout]) {
+			fprintf(stderr, "extractor: %s\n", err);
 			rc = 2;
 			goto out;
 		}
-		paths[nout] = sc_profile_file(dir, p);
-		if (!paths[nout])
-			die_oom();
 		if (access(paths[nout], F_OK)) {
 			out[nout++] = p;
 			continue;
 		}
 		old = sc_profile_load(paths[nout], err, sizeof(err));
-		if (!old) {
+		if (!old || sc_store_merge(old, p, old, err, sizeof(err))) {
 			fprintf(stderr, "extractor: %s\n", err);
-			free(paths[nout]);
-			paths[nout] = NULL;
-			rc = 2;
-			goto out;
-		}
-		if (old->arch != p->arch || old->depth != p->depth ||
-		    sc_profile_merge(old, p)) {
-			fprintf(stderr, "extractor: %s: cannot merge: arch %s depth "
-				"%d version %d there, arch %s depth %d version %d "
-				"here\n", paths[nout], sc_arch_name(old->arch),
-				old->depth, old->version, sc_arch_name(p->arch),
-				p->depth, p->version);
 			sc_profile_free(old);
 			free(paths[nout]);
 			paths[nout] = NULL;
@@ -304,15 +236,6 @@ static int write_validated(struct ctx *c)
 	return rc;
 }
 
-static int parse_double(const char *s, double lo, double hi, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || !(*v >= lo && *v <= hi) ? -1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -380,7 +303,7 @@ int main(int argc, char **argv)
 		case 'N': diff_flags |= SC_DIFF_COUNTS; break;
 		case 'j': c.json = 1; break;
 		case 'F':
-			if (parse_double(optarg, 0, 1, &v)) {
+			if (sc_parse_double(optarg, 0, 1, &v)) {
 				fprintf(stderr, "extractor: --target-fpr: a fraction "
 					"0..1\n");
 				return 2;
@@ -388,7 +311,7 @@ int main(int argc, char **argv)
 			c.target_fpr = v;
 			break;
 		case 'M':
-			if (parse_double(optarg, 0, 64, &v)) {
+			if (sc_parse_double(optarg, 0, 64, &v)) {
 				fprintf(stderr, "extractor: --margin: bits 0..64\n");
 				return 2;
 			}

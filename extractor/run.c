@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "event-fmt.h"
 #include "replay.h"
 #include "run.h"
 #include "score.h"
@@ -33,15 +34,14 @@ static void line_error(struct ctx *c, const char *file, unsigned long line,
 
 /* ---- build: learning transitions ------------------------------------------ */
 
-/* the format version and transparent set a new profile of comm is
- * learned with: those of the profile it will be merged into, if there is
- * one (a merge needs the same), else version 2 with --transparent's set */
+/* the format version and transparent set a new profile is learned
+ * with: those of the file it will be merged into, if there is one (a merge needs the same), else version 2 with --transparent's set */
 static void learn_format(const struct ctx *c, struct sc_profile *p)
 {
 	struct sc_profile *old = NULL;
 	char *path, err[512];
 
-	if (c->outdir && asprintf(&path, "%s/%s.json", c->outdir, p->comm) >= 0) {
+	if (c->outdir && (path = sc_profile_file(c->outdir, p))) {
 		if (!access(path, F_OK))
 			old = sc_profile_load(path, err, sizeof(err));
 		free(path);
@@ -68,8 +68,8 @@ static struct sc_profile *build_profile(struct ctx *c, struct sc_profile *parent
 	p = sc_profile_new(comm, c->arch, c->depth);
 	if (!p)
 		die_oom();
-	learn_format(c, p);
 	p->parent = parent;
+	learn_format(c, p);
 	p->has_exec = c->format == F_STRACE;
 	if (sc_profile_set_add(&c->set, p))
 		die_oom();
@@ -198,22 +198,6 @@ static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
 
 /* ---- check / score: the replay -------------------------------------------- */
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static const char *sym(const struct ctx *c, unsigned nr)
 {
 	const char *s = nr == SC_ANY ? "*" : sc_syscall_name(c->arch, (int)nr);
@@ -221,64 +205,53 @@ static const char *sym(const struct ctx *c, unsigned nr)
 	return s ? s : "?";
 }
 
-/* one violation, as text or JSON (mode --check only) */
+/* one violation, as text or JSON (mode --check only), in the loader's
+ * fields and form */
 static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		   const struct sc_verdict *r, long nr, const char *arg,
 		   const char *file, unsigned long line)
 {
 	const struct sc_profile *p = t->bind.profile ?
 		c->set.v[t->bind.profile - 1] : NULL;
-	char rawname[32];
-	const char *x = NULL;
+	struct sc_event_view v = {
+		.file = file, .line = line, .kind = (uint32_t)kind,
+		.pid = t->node.tid, .comm = t->bind.comm,
+		.comm_len = sizeof(t->bind.comm),
+		.profile = p ? sc_profile_label(p) : "",
+		.arg = arg, .arg_len = arg ? strlen(arg) : 0,
+	};
+	char rawname[32], text[8192], *s;
 
 	c->violations++;
 	if (c->mode != M_CHECK)
 		return;
 	if (r) {
-		x = sym(c, r->x);
+		v.trans[0] = sym(c, r->a);
+		v.trans[1] = sym(c, r->b);
+		v.trans[2] = sym(c, r->x);
 		if (r->x == SC_ANY) {
 			snprintf(rawname, sizeof(rawname), "syscall_0x%lx",
 				 (unsigned long)nr);
-			x = rawname;
+			v.trans[2] = rawname;
 		}
+		v.ntrans = 3;
+		/* score_sum: the window's integer sum, as the kernel's events
+		 * carry it, for a comparison to the bit */
+		v.has_score = true;
+		v.score = sc_task_score(&t->rs);
+		v.threshold = sc_event_threshold(&c->table, t->bind.profile);
+		v.score_sum = t->rs.score.sum;
 	}
 	if (c->json) {
-		printf("{\"file\":");
-		json_str(file);
-		printf(",\"line\":%lu,\"pid\":%ld,\"comm\":", line, t->node.tid);
-		json_str(t->bind.comm);
-		printf(",\"profile\":");
-		json_str(p ? sc_profile_label(p) : "");
-		printf(",\"kind\":\"%s\"", sc_event_kind_name(kind));
-		if (r) {
-			printf(",\"transition\":[");
-			json_str(sym(c, r->a));
-			putchar(',');
-			json_str(sym(c, r->b));
-			putchar(',');
-			json_str(x);
-			/* score_sum: the window's integer sum, as the kernel's
-			 * events carry it, for a comparison to the bit */
-			printf("],\"score\":%.3f,\"score_sum\":%u",
-			       sc_task_score(&t->rs), t->rs.score.sum);
-		}
-		if (arg) {
-			printf(",\"arg\":");
-			json_str(arg);
-		}
-		printf("}\n");
+		s = sc_event_json(&v);
+		if (!s)
+			die_oom();
+		puts(s);
+		free(s);
 		return;
 	}
-	printf("%s:%lu: pid %ld comm %s: %s", file, line, t->node.tid, t->bind.comm,
-	       sc_event_kind_name(kind));
-	if (r && kind == SC_EV_ANOMALY_SCORE)
-		printf(" %.3f bits/syscall at %s %s -> %s",
-		       sc_task_score(&t->rs), sym(c, r->a), sym(c, r->b), x);
-	else if (r)
-		printf(" %s %s -> %s", sym(c, r->a), sym(c, r->b), x);
-	if (arg)
-		printf(" %s", arg);
-	putchar('\n');
+	sc_event_text(&v, text, sizeof(text));
+	puts(text);
 }
 
 static void r_start(void *ctx, struct sc_seq_task *t, unsigned call)

@@ -25,7 +25,7 @@
 
 static unsigned long tid_hash(long tid, unsigned long mask)
 {
-	return ((unsigned long)tid * 0x9E3779B97F4A7C15ull >> 16) & mask;
+	return sc_hash((uint64_t)tid) & mask;
 }
 
 static int map_init(struct sc_tidmap *m)

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* In-memory profiles and their JSON files (design.md section 4). */
+/* Profiles in memory (profile.c), their JSON files (profile-json.c,
+ * design.md section 4) and folders of them (profile-dir.c). */
 #ifndef SC_PROFILE_H
 #define SC_PROFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "syscfi.h"
-
 #include "syscfi.h"
 
 /* one transition (a, b) -> x and how often it was seen */
@@ -104,6 +103,9 @@ int sc_profile_merge(struct sc_profile *dst, const struct sc_profile *src);
  * transitions, depth other than 1/2, window outside 1..SC_WINDOW_MAX.
  */
 struct sc_profile *sc_profile_load(const char *path, char *err, size_t errlen);
+/* how many loads so far took the fast reader of transition rows (the
+ * rest went to jansson alone) */
+unsigned long sc_profile_fast_loads(void);
 
 /*
  * Write a profile as stable, sorted JSON, one transition a line, through a

@@ -139,7 +139,7 @@ static void pair_release(struct pair_map *m)
 
 static struct pair_ent *pair_slot(const struct pair_map *m, uint32_t key)
 {
-	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & m->mask;
+	size_t i = sc_hash(key) & m->mask;
 
 	while (m->e[i].key != PAIR_FREE && m->e[i].key != key)
 		i = (i + 1) & m->mask;

@@ -308,9 +308,9 @@ static void print_summary(struct syscfi_bpf *skel,
 			sum.dropped += per[c].dropped;
 		}
 		sum.dropped += event_unwritten(ec, id);
-		text_escape(sc_profile_label(set->v[id - 1]),
-			    strlen(sc_profile_label(set->v[id - 1])), name,
-			    sizeof(name));
+		sc_text_escape(sc_profile_label(set->v[id - 1]),
+			       strlen(sc_profile_label(set->v[id - 1])), name,
+			       sizeof(name));
 		fprintf(stderr, "summary: %-16s %8llu %12llu %10llu %6llu %8llu\n",
 			name, (unsigned long long)sum.tasks,
 			(unsigned long long)sum.syscalls,

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Event output: one text line, or with --json the object of design.md
- * section 6 plus "score_sum" (the kernel's integer window sum, comparable
- * bit for bit with the offline replay), "cgroup", "dropped", "nsyscalls".
+ * Event output: the kernel's events by name (times, transitions, socket
+ * addresses), written as lib/event-fmt.h formats them, the offline
+ * replay's formatter: one text line, or with --json the object of
+ * design.md section 6 plus "score_sum", "cgroup", "dropped", "nsyscalls".
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event-fmt.h"
 #include "loader.h"
 #include "replay.h"
 #include "syscalls.h"
@@ -63,88 +64,6 @@ void event_summary(const struct event_ctx *ec)
 		fprintf(stderr, "summary: %llu events could not be written (%s; counted in dropped)\n",
 			(unsigned long long)ec->write_errors,
 			strerror(ec->first_errno));
-}
-
-/* the length of the valid UTF-8 sequence at s (at most n bytes), 0 if the
- * byte at s does not start one: overlong forms, surrogates and code
- * points above U+10FFFF are not valid (RFC 3629) */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* s (n bytes, or up to a NUL) as UTF-8 that jansson takes: each byte that
- * is not part of a valid sequence becomes U+FFFD.  out holds 3n + 1 */
-static void utf8_clean(const char *s, size_t n, char *out, size_t outlen)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0, len;
-
-	n = strnlen(s, n);
-	while (i < n && o + 4 <= outlen) {
-		len = utf8_seq(u + i, n - i);
-		if (len) {
-			memcpy(out + o, u + i, len);
-			o += len;
-			i += len;
-		} else {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	out[o] = 0;
-}
-
-void text_escape(const char *s, size_t n, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	n = strnlen(s, n);
-	for (i = 0; i < n && o + 5 <= outlen; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c > ' ' && c < 0x7f && c != '\\') {
-			out[o++] = (char)c;
-			continue;
-		}
-		out[o++] = '\\';
-		switch (c) {
-		case '\\': out[o++] = '\\'; break;
-		case '\n': out[o++] = 'n'; break;
-		case '\t': out[o++] = 't'; break;
-		case '\r': out[o++] = 'r'; break;
-		default:
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = 0;
 }
 
 void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
@@ -226,19 +145,6 @@ static const char *profile_name(const struct event_ctx *ec, uint32_t id)
 	return "?";
 }
 
-/* threshold of a profile in bits per syscall, < 0 when it has none */
-static double profile_threshold(const struct event_ctx *ec, uint32_t id)
-{
-	const struct sc_profile_info *pi;
-
-	if (id < 1 || id > ec->table->nprofiles)
-		return -1;
-	pi = &ec->table->info[id];
-	if (!pi->thr_sum || !pi->window)
-		return -1;
-	return (double)pi->thr_sum / SC_COST_ONE / pi->window;
-}
-
 static void format_time(const struct event_ctx *ec, uint64_t boot_ns,
 			char *buf, size_t len)
 {
@@ -298,79 +204,6 @@ static int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-static char *format_json(struct event_ctx *ec, const struct sc_event *ev,
-			 const char *time, const char *arg, double score,
-			 double thr)
-{
-	char b0[32], b1[32], b2[32], comm[SC_COMM_LEN * 3 + 1];
-	char argu[(SC_ARG_LEN + 32) * 3 + 1];
-	json_t *o, *tr;
-	char *s;
-
-	utf8_clean(ev->comm, SC_COMM_LEN, comm, sizeof(comm));
-	utf8_clean(arg, SC_ARG_LEN + 32, argu, sizeof(argu));
-	tr = exec_kind(ev->kind) ?
-		json_pack("[ss]", sym_name(ev->a, b0, sizeof(b0)),
-			  sym_name(ev->b, b1, sizeof(b1))) :
-		json_pack("[sss]", sym_name(ev->a, b0, sizeof(b0)),
-			  sym_name(ev->b, b1, sizeof(b1)),
-			  x_name(ev, b2, sizeof(b2)));
-	if (!tr)
-		return NULL;
-	o = json_pack("{ss ss ss ss sI sI sI sI ss ss so sf so ss? sI sI sI sI}",
-		      "time", time, "event", "violation",
-		      "kind", sc_event_kind_name(ev->kind),
-		      "action", ev->killed ? "killed" : "alert",
-		      "pid", (json_int_t)ev->pid, "tid", (json_int_t)ev->tid,
-		      "ppid", (json_int_t)ev->ppid, "uid", (json_int_t)ev->uid,
-		      "comm", comm, "profile", profile_name(ec, ev->profile),
-		      "transition", tr, "score", score,
-		      "threshold", thr < 0 ? json_null() : json_real(thr),
-		      "arg", argu[0] ? argu : NULL,
-		      "score_sum", (json_int_t)ev->score_sum,
-		      "cgroup", (json_int_t)ev->cgroup,
-		      "dropped", (json_int_t)ev->dropped,
-		      "nsyscalls", (json_int_t)ev->nsyscalls);
-	if (!o)
-		return NULL;
-	/* ASCII only: no byte of a name reaches a terminal that reads the log */
-	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII |
-			  JSON_REAL_PRECISION(10));
-	json_decref(o);
-	return s;
-}
-
-/* the text line, without its newline; every name and path escaped, so a
- * line is one event and nothing in it drives a terminal */
-static void format_text(struct event_ctx *ec, const struct sc_event *ev,
-			const char *time, const char *arg, double score,
-			double thr, char *buf, size_t len)
-{
-	char b0[32], b1[32], b2[32], comm[SC_COMM_LEN * 4 + 1];
-	char prof[SC_COMM_LEN * 4 + 1], argt[(SC_ARG_LEN + 32) * 4 + 1];
-	const char *pn = profile_name(ec, ev->profile);
-	size_t n;
-
-	text_escape(ev->comm, SC_COMM_LEN, comm, sizeof(comm));
-	text_escape(pn, strlen(pn), prof, sizeof(prof));
-	text_escape(arg, SC_ARG_LEN + 32, argt, sizeof(argt));
-	n = (size_t)snprintf(buf, len,
-		"%s violation %s %s pid=%u tid=%u ppid=%u uid=%u comm=%s "
-		"profile=%s transition=%s,%s%s%s score=%.3f",
-		time, sc_event_kind_name(ev->kind),
-		ev->killed ? "killed" : "alert", ev->pid, ev->tid,
-		ev->ppid, ev->uid, comm, prof,
-		sym_name(ev->a, b0, sizeof(b0)), sym_name(ev->b, b1, sizeof(b1)),
-		exec_kind(ev->kind) ? "" : ",",
-		exec_kind(ev->kind) ? "" : x_name(ev, b2, sizeof(b2)), score);
-	if (n < len && thr >= 0)
-		n += (size_t)snprintf(buf + n, len - n, " threshold=%.3f", thr);
-	if (n < len && argt[0])
-		n += (size_t)snprintf(buf + n, len - n, " arg=%s", argt);
-	if (n < len && ev->dropped)
-		snprintf(buf + n, len - n, " dropped=%u", ev->dropped);
-}
-
 /* an event not written is counted with its profile's dropped ones; the
  * first error is said once, and enforcement goes on whatever the reader does */
 static void count_unwritten(struct event_ctx *ec, const struct sc_event *ev,
@@ -385,26 +218,58 @@ static void count_unwritten(struct event_ctx *ec, const struct sc_event *ev,
 	}
 }
 
+/* the kernel's event by name, for the shared formatter */
+static void view_of(const struct event_ctx *ec, const struct sc_event *ev,
+		    const char *time, const char *arg, char names[3][32],
+		    struct sc_event_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->time = time;
+	v->kind = ev->kind;
+	v->killed = ev->killed;
+	v->pid = ev->pid;
+	v->tid = ev->tid;
+	v->ppid = ev->ppid;
+	v->uid = ev->uid;
+	v->comm = ev->comm;
+	v->comm_len = SC_COMM_LEN;
+	v->profile = profile_name(ec, ev->profile);
+	v->trans[0] = sym_name(ev->a, names[0], 32);
+	v->trans[1] = sym_name(ev->b, names[1], 32);
+	v->ntrans = 2;
+	if (!exec_kind(ev->kind))
+		v->trans[v->ntrans++] = x_name(ev, names[2], 32);
+	v->has_score = true;
+	v->score = ev->score_fill ?
+		(double)ev->score_sum / SC_COST_ONE / ev->score_fill : 0;
+	v->threshold = sc_event_threshold(ec->table, ev->profile);
+	v->score_sum = ev->score_sum;
+	v->arg = arg;
+	v->arg_len = SC_ARG_LEN + 32;
+	v->cgroup = ev->cgroup;
+	v->dropped = ev->dropped;
+	v->nsyscalls = ev->nsyscalls;
+}
+
 int event_print(struct event_ctx *ec, const struct sc_event *ev)
 {
-	char time[64], arg[SC_ARG_LEN + 32], line[4096], *s = NULL;
-	double score = ev->score_fill ?
-		(double)ev->score_sum / SC_COST_ONE / ev->score_fill : 0;
-	double thr = profile_threshold(ec, ev->profile);
+	char time[64], arg[SC_ARG_LEN + 32], line[4096], names[3][32], *s = NULL;
+	struct sc_event_view v;
 	struct iovec iov[2];
 	int rc;
 
 	format_time(ec, ev->ktime_ns, time, sizeof(time));
 	format_arg(ev, arg, sizeof(arg));
+	view_of(ec, ev, time, arg, names, &v);
 	if (ec->opts->json) {
-		s = format_json(ec, ev, time, arg, score, thr);
+		s = sc_event_json(&v);
 		if (!s) {
 			count_unwritten(ec, ev, ENOMEM);
 			return -1;
 		}
 		iov[0].iov_base = s;
 	} else {
-		format_text(ec, ev, time, arg, score, thr, line, sizeof(line));
+		sc_event_text(&v, line, sizeof(line));
 		iov[0].iov_base = line;
 	}
 	iov[0].iov_len = strlen(iov[0].iov_base);

@@ -10,8 +10,6 @@
  * which only grow.  A learner killed at any time leaves the last flush.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +21,9 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "store.h"
 #include "syscalls.h"
+#include "text.h"
 #include "syscfi.skel.h"
 
 #define CGROUP2_MAGIC 0x63677270	/* linux/magic.h CGROUP2_SUPER_MAGIC */
@@ -37,6 +37,7 @@ struct written {
 struct learner {
 	const struct loader_opts *opts;
 	struct syscfi_bpf *skel;
+	struct sc_store store;		/* -o DIR */
 	struct sc_profile_set base;	/* DIR's profiles as read at start */
 	struct sc_learn_name *names;	/* program id -> scope and comm ("" unused) */
 	struct written *written;	/* program id -> last flush */
@@ -77,96 +78,6 @@ static int cgroup_of(const char *path, uint64_t *id, uint32_t *level)
 out:
 	free(cur);
 	return rc;
-}
-
-/* one folder on the way to -o DIR, opened (fd) and checked: root's, and
- * writable by nobody else unless sticky (as /tmp), or for the last one,
- * DIR itself, writable by nobody else at all; NULL or the reason */
-static const char *dir_unsafe(int fd, bool last)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return strerror(errno);
-	if (!S_ISDIR(st.st_mode))
-		return "not a directory";
-	if (st.st_uid != 0)
-		return "not owned by root";
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
-	    (last || !(st.st_mode & S_ISVTX)))
-		return "writable by group or others";
-	return NULL;
-}
-
-/*
- * -o DIR: the learner writes as root, so no other user may choose where.
- * Every folder from / to DIR is opened with O_NOFOLLOW relative to the
- * one before and checked through that descriptor: no symbolic link, root's
- * own, not writable by others (the ones above DIR may be sticky, as /tmp).
- * Nobody but root can then change what the path names.  DIR is made
- * (0755) if it is missing.
- */
-static int ensure_dir(const char *dir)
-{
-	char path[PATH_MAX], *name, *save = NULL, *next;
-	const char *why = NULL, *at = "/";
-	int fd, nfd;
-	size_t n = 0;
-
-	if (dir[0] != '/') {
-		if (!getcwd(path, sizeof(path)))
-			goto fail_errno;
-		n = strlen(path);
-	}
-	if (n + 1 + strlen(dir) + 1 > sizeof(path)) {
-		errno = ENAMETOOLONG;
-		goto fail_errno;
-	}
-	snprintf(path + n, sizeof(path) - n, "/%s", dir);
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		goto fail_errno;
-	name = strtok_r(path, "/", &save);
-	why = name ? dir_unsafe(fd, false) : "not a folder below /";
-	while (!why && name) {
-		next = strtok_r(NULL, "/", &save);
-		at = name;
-		if (!strcmp(name, ".")) {
-			name = next;
-			continue;
-		}
-		if (!strcmp(name, "..")) {
-			why = "has a \"..\" in it";
-			break;
-		}
-		if (!next && mkdirat(fd, name, 0755) && errno != EEXIST) {
-			why = strerror(errno);
-			break;
-		}
-		nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			struct stat st;
-
-			why = strerror(errno);
-			if (!fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) &&
-			    S_ISLNK(st.st_mode))
-				why = "a symbolic link";
-			break;
-		}
-		close(fd);
-		fd = nfd;
-		why = dir_unsafe(fd, !next);
-		name = next;
-	}
-	close(fd);
-	if (!why)
-		return 0;
-	fprintf(stderr, "loader: -o %s: %s: %s (the learner writes as root: every folder from / to it must be root's, none writable by others, none a symbolic link)\n",
-		dir, at, why);
-	return -1;
-fail_errno:
-	fprintf(stderr, "loader: -o %s: %s\n", dir, strerror(errno));
-	return -1;
 }
 
 static int configure(struct learner *L)
@@ -214,19 +125,6 @@ static int name_target(struct learner *L)
 		return -errno;
 	L->skel->bss->learn_next_id = 1;
 	return 0;
-}
-
-/* the comm could name a file in DIR (and a JSON string) */
-static bool comm_ok(const char *comm)
-{
-	const unsigned char *c;
-
-	if (!comm[0] || !strcmp(comm, ".") || !strcmp(comm, ".."))
-		return false;
-	for (c = (const unsigned char *)comm; *c; c++)
-		if (*c == '/' || *c < 0x20 || *c >= 0x7f)
-			return false;	/* non-ASCII: refused, see learning.md */
-	return true;
 }
 
 /* a program exec'd by a learned one is scoped under it, never top
@@ -379,37 +277,6 @@ static struct sc_profile *base_of(struct learner *L, const struct sc_profile *cu
 	return sc_profile_set_find_in(&L->base, scope, cur->comm);
 }
 
-/* every comm of cur's scope chain can name a file, and the chain fits
- * SC_SCOPE_DEPTH_MAX folders; else why not */
-static const char *scope_refused(const struct sc_profile *cur)
-{
-	int depth = 0;
-
-	for (const struct sc_profile *q = cur; q; q = q->parent, depth++)
-		if (!comm_ok(q->comm))
-			return "cannot name a profile file";
-	return depth - 1 > SC_SCOPE_DEPTH_MAX ? "is exec'd deeper than the "
-	       "scope folders go" : NULL;
-}
-
-/* the folders DIR/a.d/b.d/... that hold cur's file */
-static int ensure_scope(struct learner *L, const struct sc_profile *cur)
-{
-	char *dir;
-	int rc;
-
-	if (!cur->parent)
-		return 0;
-	if (ensure_scope(L, cur->parent))
-		return -1;
-	dir = sc_profile_scope_dir(L->opts->out_dir, cur->parent);
-	if (!dir)
-		return -1;
-	rc = ensure_dir(dir);
-	free(dir);
-	return rc;
-}
-
 /* base + cur -> DIR/<comm>.json (DIR/<parent>.d/<comm>.json for a program
  * a learned one exec'd), unless nothing changed since last time */
 static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
@@ -418,34 +285,29 @@ static int write_program(struct learner *L, uint32_t id, struct sc_profile *cur)
 			       cur->syscalls, cur->uring_ops, cur->nedges };
 	struct sc_profile *base;
 	const char *why;
-	char err[512], *path;
+	char err[512], *path, name[SC_COMM_LEN * 4 + 1];
 	int rc = 0;
 
 	if (!memcmp(&now, &L->written[id], sizeof(now)) || L->refused[id])
 		return 0;
-	if ((why = scope_refused(cur))) {
+	if ((why = sc_store_refused(cur))) {
+		sc_text_escape(cur->comm, sizeof(cur->comm), name, sizeof(name));
 		fprintf(stderr, "loader: program \"%s\" (exec'd as %s) %s, not written\n",
-			cur->comm, cur->parent ? "a helper" : "a target", why);
+			name, cur->parent ? "a helper" : "a target", why);
 		L->refused[id] = true;
 		return 0;
 	}
 	base = base_of(L, cur);
-	if (base && (base->arch != cur->arch || base->depth != cur->depth ||
-		     sc_profile_merge(cur, base))) {
-		fprintf(stderr, "loader: %s: cannot merge: arch %s depth %d version %d "
-			"there, learned arch %s depth 2 version %d (with its transparent "
-			"set): learn into another folder\n",
-			base->path ? base->path : base->comm,
-			sc_arch_name(base->arch), base->depth, base->version,
-			sc_arch_name(cur->arch), cur->version);
+	if (base && sc_store_merge(cur, base, base, err, sizeof(err))) {
+		fprintf(stderr, "loader: %s: learn into another folder\n", err);
 		L->refused[id] = true;
 		return -1;
 	}
-	if (ensure_scope(L, cur))
+	path = sc_store_path(&L->store, cur, err, sizeof(err));
+	if (!path) {
+		fprintf(stderr, "loader: -o %s\n", err);
 		return -1;
-	path = sc_profile_file(L->opts->out_dir, cur);
-	if (!path)
-		return -1;
+	}
 	if (sc_profile_save(cur, path, err, sizeof(err))) {
 		fprintf(stderr, "loader: %s\n", err);
 		rc = -1;
@@ -580,8 +442,10 @@ int learn_run(const struct loader_opts *opts)
 		goto cleanup;
 	}
 	/* the base: a bad profile in DIR is exit 2 before anything runs */
-	if (ensure_dir(dir))
+	if (sc_store_open(&L.store, dir, true, err, sizeof(err))) {
+		fprintf(stderr, "loader: -o %s\n", err);
 		goto cleanup;
+	}
 	if (sc_profile_set_load(&L.base, &dir, 1, err, sizeof(err))) {
 		fprintf(stderr, "loader: %s\n", err);
 		goto cleanup;

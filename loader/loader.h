@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include "profile.h"
 #include "table.h"
+#include "text.h"
 #include "syscfi.h"
 
 /* exit codes, design.md section 5 */
@@ -134,10 +135,6 @@ int event_print(struct event_ctx *ec, const struct sc_event *ev);
 uint64_t event_unwritten(const struct event_ctx *ec, uint32_t id);
 /* the summary's line on write errors, if any */
 void event_summary(const struct event_ctx *ec);
-/* s (up to n bytes or a NUL) with every byte outside printable ASCII,
- * space and backslash included, escaped (\\, \n, \t, \r, \xHH), so a
- * text field is one word and drives no terminal; out holds 4n + 1 */
-void text_escape(const char *s, size_t n, char *out, size_t outlen);
 /* "ip:port", "[ip6]:port", "unix:path"... of raw sockaddr bytes */
 void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
 		     size_t buflen);

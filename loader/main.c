@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "loader.h"
 #include "syscalls.h"
 #include "sysset.h"
+#include "text.h"
 
 /* long options without a short one */
 enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT, OPT_GUARDED,
@@ -83,21 +83,14 @@ static void usage(FILE *f)
 		SC_GRADED_THRESHOLD_DEFAULT);
 }
 
-/* strtod with a full-string and range check */
 static int parse_double(const char *opt, const char *s, double min, double max,
 			double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+	if (sc_parse_double(s, min, max, out)) {
 		fprintf(stderr, "loader: %s: invalid value '%s' (%g..%g)\n", opt, s,
 			min, max);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -264,6 +264,30 @@ worker_copies() { # COPIES
 	done
 }
 
+# a trace of one task that execs PATH (strace's octal escapes) and exits
+exec_trace() {
+	printf '%s\n' "100 execve(\"$1\", [\"x\"], 0x7ffc /* 1 var */) = 0" \
+		'100 brk(NULL) = 0x55' '100 getpid() = 100' '100 exit_group(0) = ?' \
+		'100 +++ exited with 0 +++'
+}
+
+@test "comm rule: a UTF-8 name gets a profile; a control byte or a character cut at 15 bytes is refused, said escaped" {
+	exec_trace '/usr/bin/caf\303\251' > "$TMP/u.syscall"
+	exec_trace '/usr/bin/a\033b' > "$TMP/c.syscall"
+	exec_trace '/usr/bin/abcdefghijklmn\303\251' > "$TMP/cut.syscall"
+	run "$EXTRACTOR" -o "$TMP/p" "$TMP/u.syscall" "$TMP/c.syscall" "$TMP/cut.syscall"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$TMP/p")" = "café.json" ]
+	[ "$(jq -r .comm "$TMP/p/café.json")" = "café" ]
+	[[ "$output" == *'comm "a\x1bb" cannot name a profile file, skipped'* ]]
+	[[ "$output" == *'comm "abcdefghijklmn\xc3" cannot name a profile file, skipped'* ]]
+	# the profile is read back, and a second run merges into it
+	"$EXTRACTOR" -q -o "$TMP/p" "$TMP/u.syscall"
+	[ "$(jq .stats.traces "$TMP/p/café.json")" -eq 2 ]
+	run "$EXTRACTOR" --check "$TMP/p" "$TMP/u.syscall"
+	[ "$status" -eq 0 ]
+}
+
 @test "--check: a second normal run is clean" {
 	"$EXTRACTOR" -q -o "$TMP/p" demo-normal.syscall
 	run "$EXTRACTOR" --check "$TMP/p" demo-normal-2.syscall

@@ -98,6 +98,16 @@ same_profile() {
 	rows "$KDIR/live/$w.json" | grep -qF '["START", "clone3", '
 }
 
+@test "learn: a program with a non-ASCII name gets a profile, the extractor's, under the same file name" {
+	# é and 13 bytes: a whole comm of 15 bytes, the kernel cuts nothing
+	local u=$'\xc3\xa9'"${PROG:0:13}"
+	cp "$KDIR/$PROG" "$KDIR/$u"
+	learn_vs_strace "$u" "$KDIR/$u" pugopgu "$KDIR/out"
+	[ -f "$KDIR/live/$u.json" ]
+	same_profile "$u"
+	[ "$(jq -r .comm "$KDIR/live/$u.json")" = "$u" ]
+}
+
 @test "learn: a dynamically linked program (ld.so, libc) agrees with strace" {
 	[ -x "$ROOT/build/examples/syscfi-demo" ] || skip "examples not built (make examples)"
 	cp "$ROOT/build/examples/syscfi-demo" "$KDIR/$PROG"

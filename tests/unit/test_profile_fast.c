@@ -13,6 +13,7 @@
 
 #include "syscfi.h"
 #include "profile.h"
+#include "syscalls.h"
 #include "tap.h"
 
 static char path[64];
@@ -63,6 +64,46 @@ static void refused(const char *text, const char *word, const char *what)
 		"refused: %s", what))
 		printf("#   %s\n", p ? "(loaded)" : err);
 	sc_profile_free(p);
+}
+
+/* a profile with every field the tools write, saved by sc_profile_save
+ * and loaded back: the fast reader takes it, and what it reads is what
+ * was saved; a row jansson must unescape is read by jansson alone */
+static void files_take_the_fast_path(void)
+{
+	struct sc_profile *p = sc_profile_new("f\xc3\xa9", SC_ARCH_X86_64, 2), *q;
+	uint64_t set[SC_NR_MAX / 64] = { 0 };
+	unsigned long before;
+
+	set[MMAP / 64] |= 1ull << (MMAP % 64);
+	if (!p || sc_profile_set_transparent(p, set) ||
+	    sc_profile_add(p, EXECVE, BRK, MMAP, 3) ||
+	    sc_profile_add(p, SC_START, EXECVE, BRK, 1) ||
+	    sc_profile_add_edge(p, "/bin/t\"x", NULL) ||
+	    sc_profile_add_edge(p, "/bin/y", "y")) {
+		ok(0, "building a profile");
+		return;
+	}
+	p->has_exec = true;
+	p->exe = strdup("/usr/bin/f");
+	p->has_threshold = true;
+	p->threshold = 2.5;
+	p->uring_ops = 3;
+	sc_profile_add_transparent(p, MMAP, 4);
+	err[0] = 0;
+	ok(!sc_profile_save(p, path, err, sizeof(err)), "saved %s", err);
+	before = sc_profile_fast_loads();
+	q = sc_profile_load(path, err, sizeof(err));
+	is(sc_profile_fast_loads() - before, 1, "a saved profile takes the fast reader");
+	ok(q && q->ntrans == 2 && sc_profile_count(q, EXECVE, BRK, MMAP) == 3 &&
+	   q->nedges == 2 && q->threshold == 2.5 && q->tcount[MMAP] == 4 &&
+	   !strcmp(q->comm, p->comm), "and reads back what was saved");
+	sc_profile_free(q);
+	sc_profile_free(p);
+	before = sc_profile_fast_loads();
+	loads(HEAD "\"transitions\": [[\"\\u0072ead\", \"brk\", \"mmap\", 5]]}",
+	      READ, BRK, MMAP, 5, 1, "an escaped name, by jansson");
+	is(sc_profile_fast_loads() - before, 0, "an escaped name is jansson's");
 }
 
 int main(void)
@@ -133,6 +174,7 @@ int main(void)
 		"transitions as an object");
 	refused(HEAD "\"version\": 1, \"transitions\": []}", "duplicate",
 		"a duplicate key outside the rows");
+	files_take_the_fast_path();
 	unlink(path);
 	return tap_done();
 }
