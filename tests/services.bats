@@ -154,19 +154,16 @@ graded_attack_case() {
 
 @test "services: nginx, graded --kill: every request of the held-out workload succeeds, no kill" {
 	requires_policy
-	skip "open: passes 2 runs in 3; in the 3rd the master's reload and reaping fill a window past its threshold (anomaly-score kill); README, Services"
 	graded_normal_case nginx
 }
 
 @test "services: redis, graded --kill: every request of the held-out workload succeeds, no kill" {
 	requires_policy
-	skip "open: passes 7 runs in 8; in the 8th a call training never made kills (unseen-syscall); README, Services"
 	graded_normal_case redis
 }
 
 @test "services: memcached, graded --kill: every request of the held-out workload succeeds, no kill" {
 	requires_policy
-	skip "open: 20 pipelining clients take sendmsg/read paths whose novelties cross the calibrated threshold (anomaly-score kill); README, Services"
 	graded_normal_case memcached
 }
 

@@ -232,7 +232,9 @@ svc_curl() {
 svc_ab() {
 	local n=$1 non2xx=$2 out
 	shift 2
-	out=$(timeout 60 ab -q -r -n "$n" "$@" 2>&1) || { echo "ab $*: $out" | tail -5; return 1; }
+	local rc
+	out=$(timeout 60 ab -q -r -n "$n" "$@" 2>&1) ||
+		{ rc=$?; echo "ab $*: $out" | tail -5; echo "ab: exit status $rc"; return 1; }
 	echo "$out" | grep -q "^Complete requests: *$n\$" || { echo "ab $*: $out" | grep -i request; return 1; }
 	echo "$out" | grep -q '^Failed requests: *0$' || { echo "ab $*: $out" | grep -i -A4 failed; return 1; }
 	if [ "$non2xx" -eq 0 ]; then
