@@ -25,11 +25,14 @@ teardown_file() {
 }
 
 teardown() {
+	if [ -n "${LOADER_PID:-}" ]; then
+		kill -KILL "$LOADER_PID" 2>/dev/null || true
+		wait "$LOADER_PID" 2>/dev/null || true
+	fi
 	# a test that failed half-way must not leave enforcement pinned
 	if [ -n "${PIN:-}" ] && [ -e "$PIN" ]; then
 		"$LOADER" --unpin="$PIN" >/dev/null 2>&1 || true
 	fi
-	[ -z "${LOADER_PID:-}" ] || kill -KILL "$LOADER_PID" 2>/dev/null || true
 	[ -z "${KDIR:-}" ] || rm -rf "$KDIR"
 }
 
@@ -81,16 +84,18 @@ kubelet_layout() {
 
 # in_image ARGS...: run ARGS in the image's root filesystem, as a privileged
 # container of deploy/k8s/daemonset.yaml would: the host's /sys/fs/bpf and
-# /sys/kernel/btf, and $CM at /etc/syscfi/profiles, in a mount namespace of
+# /sys/kernel/btf, $CM at /etc/syscfi/profiles and a /proc of the host's PID
+# namespace (hostPID), in a mount namespace of
 # its own so that every mount goes with it.  The command replaces the
 # caller (its pid is the loader's): call it with run, or in the background.
 in_image() {
-	mkdir -p "$ROOTFS/sys/fs/bpf" "$ROOTFS/sys/kernel/btf"
+	mkdir -p "$ROOTFS/sys/fs/bpf" "$ROOTFS/sys/kernel/btf" "$ROOTFS/proc"
 	exec unshare -m --propagation private sh -c '
 		r=$1 cm=$2; shift 2
 		mount --bind /sys/fs/bpf "$r/sys/fs/bpf" &&
 		mount --bind -o ro /sys/kernel/btf "$r/sys/kernel/btf" &&
 		mount --bind -o ro "$cm" "$r/etc/syscfi/profiles" &&
+		mount -t proc proc "$r/proc" &&
 		exec chroot "$r" "$@"' sh "$ROOTFS" "$CM" "$@"
 }
 
@@ -106,12 +111,12 @@ image_argv() {
 		run file -b "$STATIC/$t"
 		[[ "$output" == *"statically linked"* ]]
 		# no program interpreter: nothing to find in an empty image
-		! readelf -l "$STATIC/$t" | grep -q INTERP
+		[ -z "$(readelf -l "$STATIC/$t" | grep INTERP)" ]
 		run "$STATIC/$t" --help
 		[ "$status" -eq 0 ]
 	done
 	# the BPF object is in the loader (its skeleton), not beside it
-	! ls "$STATIC" | grep -q '\.o$'
+	[ -z "$(ls "$STATIC" | grep -v '^syscfi-')" ]
 }
 
 @test "make image: FROM scratch, built offline, holds the static tools and the profile folder only" {
@@ -145,15 +150,8 @@ image_argv() {
 	# the image's own command line (ENTRYPOINT + CMD: --kill, graded), its
 	# pins moved aside from the machine's default folder
 	mapfile -t argv < <(image_argv)
-	in_image "${argv[@]:0:3}" --pin="$PIN" "${argv[@]:3}" \
-		> "$KDIR/events" 2> "$KDIR/loader.err" &
-	LOADER_PID=$!
-	for ((i = 0; i < 200; i++)); do
-		grep -q '^ready:' "$KDIR/loader.err" && break
-		kill -0 "$LOADER_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	grep -q '^ready: 1 profiles' "$KDIR/loader.err" || { cat "$KDIR/loader.err"; false; }
+	LOADER=in_image start_loader "${argv[@]:0:3}" --pin="$PIN" "${argv[@]:3}"
+	grep -q '^ready: 1 profiles' "$KDIR/loader.err"
 
 	# the host's program: its profiled run passes, a syscall outside its
 	# profile is killed, and the event is a JSON line on stdout
@@ -173,6 +171,7 @@ image_argv() {
 	kill -TERM "$LOADER_PID"
 	wait "$LOADER_PID"
 	LOADER_PID=
+	grep -q '^pinned: enforcement continues' "$KDIR/loader.err"
 	[ -d "$PIN" ]
 	run "$KDIR/$PROG" pg
 	[ "$status" -eq 137 ]
@@ -182,6 +181,40 @@ image_argv() {
 	[ ! -e "$PIN" ]
 	run "$KDIR/$PROG" pg
 	[ "$status" -eq 0 ]
+}
+
+# A daemon's profile records the programs it execs by path; in a container
+# those paths name the image's files, not the host's, unless --root.  The
+# DaemonSet gives /proc/1/root; here pid 1 is the VM's agent, whose root
+# procfs refuses to show, so the root of this test's own process stands in.
+@test "--root /proc/PID/root: in the image, an exec edge names the host's file" {
+	requires_bpf
+	build_image
+	unique_prog fleet-r flr
+	build_prog "$PROG"
+	mkdir "$KDIR/p"
+	ops_trans px | write_profile "$KDIR/p/$PROG.json" "$PROG"
+	jq '. + {exec: [{path: "/usr/bin/true", profile: null}]}' \
+		"$KDIR/p/$PROG.json" > "$KDIR/p.json"
+	mv "$KDIR/p.json" "$KDIR/p/$PROG.json"
+	CM="$KDIR/p"
+	# the image has no /usr/bin/true: the edge matches nothing, and the
+	# recorded exec is killed
+	LOADER=in_image start_loader /usr/sbin/syscfi-loader --kill --json /etc/syscfi/profiles
+	grep -q 'exec edge /usr/bin/true: No such file' "$KDIR/loader.err"
+	run "$KDIR/$PROG" px - /usr/bin/true
+	[ "$status" -eq 137 ]
+	stop_loader
+	grep -q '"kind":"exec-unexpected"' "$KDIR/events"
+	# the host's root: the edge is the host's /usr/bin/true, handed over
+	LOADER=in_image start_loader /usr/sbin/syscfi-loader --kill --json --root /proc/$$/root \
+		/etc/syscfi/profiles
+	[ -z "$(grep 'exec edge' "$KDIR/loader.err")" ]
+	run "$KDIR/$PROG" px - /usr/bin/true
+	[ "$status" -eq 0 ]
+	stop_loader
+	[ "$LOADER_RC" -eq 0 ]
+	[ ! -s "$KDIR/events" ]
 }
 
 @test "the ConfigMap's profiles load in the image's loader, mounted as the kubelet mounts them" {
@@ -273,6 +306,8 @@ check_manifests() {
 	    ('c["command"] = ["/usr/sbin/syscfi-loader"]', "replaces the image's ENTRYPOINT"),
 	    ('e.remove("--json")', "without --json"),
 	    ('e.remove("--pin")', "without --pin"),
+	    ('i = c["args"].index("--root"); del c["args"][i:i + 2]',
+	     "without --root /proc/1/root"),
 	]
 	missed = 0
 	for expr, want in changes:
@@ -289,7 +324,7 @@ check_manifests() {
 	PY
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$output" = "19 changes, 0 missed" ]
+	[ "$output" = "20 changes, 0 missed" ]
 }
 
 @test "the DaemonSet's command line uses only options the image's loader has" {
