@@ -137,7 +137,7 @@ extract: extractor/extractor
 
 # make test: every suite, then one line "N passed, N failed, N skipped"
 # (the ASan/UBSan build's suites and fuzz-smoke are counted in it too)
-test: all unit examples sanitize-build fuzz-build $(SERVICES_STAMP)
+test: all unit examples sanitize-build fuzz-build $(SERVICES_STAMP) $(FLEET_STAMP)
 	$(Q)OUT=$(OUT) SAN_OUT=$(SAN_OUT) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) \
 		SUITES="scripts/run-sanitized fuzz/run" scripts/run-tests
 
@@ -168,6 +168,45 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/syscfi.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/default/syscfi ] || \
 		install -m 0644 deploy/syscfi.default $(DESTDIR)$(SYSCONFDIR)/default/syscfi
+
+# make static: the three tools linked statically (libbpf, libelf, zlib,
+# jansson, libseccomp and glibc's own .a files, all from Debian's -dev
+# packages) into $(OUT)/static/, under their installed names.  The BPF
+# object is inside the loader (its skeleton): the binaries need no file
+# but the profiles, which is what an image FROM scratch can hold.
+STATIC_OUT  := $(OUT)/static
+STATIC_BINS := $(STATIC_OUT)/syscfi-loader $(STATIC_OUT)/syscfi-extractor \
+	       $(STATIC_OUT)/syscfi-run
+.PHONY: static image image-name
+static: $(STATIC_BINS)
+$(STATIC_OUT)/syscfi-loader: $(LOADER_OBJS) $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -static $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_BPF) $(LDLIBS_LIB) -o $@
+$(STATIC_OUT)/syscfi-extractor: $(OUT)/extractor/main.o $(LIBEXTRACTOR) $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -static $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_LIB) -o $@
+$(STATIC_OUT)/syscfi-run: $(OUT)/loader/syscfi-run.o $(LIBSYSCFI)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -static $(CFLAGS) $(LDFLAGS) $^ -lseccomp $(LDLIBS_LIB) -o $@
+
+# make image [IMAGE=name:tag]: the container image of deploy/Containerfile,
+# FROM scratch with the static tools, built by podman without a network
+# (scripts/build-image); deploy/k8s/ runs it.  podman, and python3-yaml for
+# tests/fleet.bats's reading of the manifests, are installed only for these.
+IMAGE ?= localhost/syscfi:latest
+FLEET_DEPS  := podman python3-yaml
+FLEET_STAMP := $(OUT)/.fleet-deps-ok
+$(FLEET_STAMP): scripts/deps
+	$(Q)mkdir -p $(OUT)
+	$(Q)scripts/deps $(FLEET_DEPS)
+	$(Q)touch $@
+image: $(STATIC_BINS) | $(FLEET_STAMP)
+	$(Q)STATIC_OUT=$(STATIC_OUT) scripts/build-image $(IMAGE)
+image-name:
+	@echo $(IMAGE)
 
 clean:
 	rm -rf $(OUT) $(SAN_OUT) extractor/extractor loader/loader loader/syscfi-run

@@ -73,7 +73,7 @@ int edges_fill(int fd, const struct sc_profile_set *set, bool compare)
 			snprintf(k.path, sizeof(k.path), "%s", e->path);
 			if ((r = edge_put(fd, &k, val, compare, p, e)))
 				return r;
-			if (stat(e->path, &st)) {
+			if (root_stat(e->path, &st)) {
 				if (!compare)
 					fprintf(stderr, "loader: %s: exec edge %s: %s "
 						"(an exec of it is exec-unexpected "

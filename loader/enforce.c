@@ -256,7 +256,7 @@ static struct sc_exe_key *resolve_exes(const struct sc_profile_set *set,
 
 		if (!p->exe || p->parent)
 			continue;
-		if (stat(p->exe, &st) != 0) {
+		if (root_stat(p->exe, &st) != 0) {
 			fprintf(stderr, "loader: %s: exe %s: %s (binding by comm only)\n",
 				p->path ? p->path : p->comm, p->exe, strerror(errno));
 			continue;

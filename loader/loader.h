@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include "profile.h"
 #include "table.h"
 #include "text.h"
@@ -117,6 +118,10 @@ void kill_domain_configure(struct syscfi_bpf *skel, bool kill);
 void kill_domain_report(const struct syscfi_bpf *skel);
 /* enforce.c: the kernel's internal dev_t of a stat dev */
 uint64_t kernel_dev(dev_t d);
+/* root.c: --root DIR, the root the profiles' paths are looked up in;
+ * root_stat is stat() there (the loader's own root without --root) */
+int root_open(const char *dir);
+int root_stat(const char *path, struct stat *st);
 /* edges.c: the exec_edges map; fill it, or (compare) 1 if it differs */
 uint32_t edges_map_size(const struct sc_profile_set *set);
 int edges_fill(int fd, const struct sc_profile_set *set, bool compare);

@@ -16,7 +16,7 @@
 
 /* long options without a short one */
 enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT, OPT_GUARDED,
-       OPT_CALIBRATE, OPT_MARGIN };
+       OPT_CALIBRATE, OPT_MARGIN, OPT_ROOT };
 
 static void usage(FILE *f)
 {
@@ -48,6 +48,9 @@ static void usage(FILE *f)
 "                        enforcement survives the loader; a loader started again\n"
 "                        with --pin and the same profiles and options adopts it\n"
 "      --unpin[=DIR]     remove the pins of --pin (stops that enforcement)\n"
+"      --root DIR        look the profiles' exe and exec paths up in DIR, as\n"
+"                        its / (a container: the host's root, /proc/1/root\n"
+"                        with the host's PID namespace; default /)\n"
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -183,6 +186,7 @@ int main(int argc, char **argv)
 		{ "guarded", required_argument, NULL, OPT_GUARDED },
 		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
 		{ "margin", required_argument, NULL, OPT_MARGIN },
+		{ "root", required_argument, NULL, OPT_ROOT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader_opts o = { .threshold = -1, .margin = -1, .rate = 10, .out_dir = "res",
@@ -271,6 +275,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_UNPIN:
 			unpin = optarg ? optarg : SC_PIN_DEFAULT;
+			break;
+		case OPT_ROOT:
+			if (root_open(optarg))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);
