@@ -124,6 +124,20 @@ threshold() {
 	[[ "$output" != *disagrees* ]]
 	[ "$(jq '.[0].dev_twin_mismatch' "$TMP/e.json")" -eq 0 ]
 	[ "$(jq '.[0].held_twin_mismatch' "$TMP/e.json")" -eq 0 ]
+	# step by step too: tar's sh and gzip, and the gzip of that sh, are
+	# three scoped profiles, two of them with the comm gzip
+	[ "$(jq '.[0].dev_twin_step_mismatch' "$TMP/e.json")" -eq 0 ]
+	[ "$(jq '.[0].held_twin_step_mismatch' "$TMP/e.json")" -eq 0 ]
+}
+
+@test "--score --steps names a scoped profile by its label" {
+	"$EXTRACTOR" -q -o "$TMP/p" "$EVAL"/linux/tar/normal/*.syscall
+	"$EXTRACTOR" -q --score "$TMP/p" --steps "$TMP/steps" "$EVAL"/linux/tar/normal/*.syscall \
+		>/dev/null
+	cut -f2 "$TMP/steps" | sort -u > "$TMP/labels"
+	grep -qx tar "$TMP/labels"
+	grep -qx tar/sh/gzip "$TMP/labels"
+	grep -qx tar/gzip "$TMP/labels"
 }
 
 @test "evaluate --candidates: the twin agrees with SCORE on depth-1 profiles" {
