@@ -295,7 +295,8 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		return;
 	if (c->steps)
 		fprintf(c->steps, "%s\t%s\t%ld\t%u\t%u\t%u\t%u\n",
-			c->cur_trace, c->set.v[t->bind.profile - 1]->comm,
+			c->cur_trace,
+			sc_profile_label(c->set.v[t->bind.profile - 1]),
 			t->node.tid, r.a, r.b, r.x, r.cost);
 	ps->cost_sum += r.cost;
 	ps->ncost++;

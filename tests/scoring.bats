@@ -124,6 +124,44 @@ threshold() {
 	[[ "$output" != *disagrees* ]]
 	[ "$(jq '.[0].dev_twin_mismatch' "$TMP/e.json")" -eq 0 ]
 	[ "$(jq '.[0].held_twin_mismatch' "$TMP/e.json")" -eq 0 ]
+	# step by step too: tar's sh and gzip, and the gzip of that sh, are
+	# three scoped profiles, two of them with the comm gzip
+	[ "$(jq '.[0].dev_twin_step_mismatch' "$TMP/e.json")" -eq 0 ]
+	[ "$(jq '.[0].held_twin_step_mismatch' "$TMP/e.json")" -eq 0 ]
+}
+
+@test "--score --steps names a scoped profile by its label" {
+	"$EXTRACTOR" -q -o "$TMP/p" "$EVAL"/linux/tar/normal/*.syscall
+	"$EXTRACTOR" -q --score "$TMP/p" --steps "$TMP/steps" "$EVAL"/linux/tar/normal/*.syscall \
+		>/dev/null
+	cut -f2 "$TMP/steps" | sort -u > "$TMP/labels"
+	grep -qx tar "$TMP/labels"
+	grep -qx tar/sh/gzip "$TMP/labels"
+	grep -qx tar/gzip "$TMP/labels"
+}
+
+@test "evaluate --candidates: the twin agrees with SCORE on depth-1 profiles" {
+	run "$ROOT/scripts/evaluate" --folds 2 --depth 1 --candidates --cand-models known4 \
+		--cand-windows 32 --json "$TMP/e.json" "$EVAL/linux/tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *disagrees* ]]
+	[ "$(jq '.[0].dev_twin_mismatch' "$TMP/e.json")" -eq 0 ]
+	[ "$(jq '.[0].held_twin_mismatch' "$TMP/e.json")" -eq 0 ]
+}
+
+@test "evaluate --candidates: knownDrN models, an unknown model is refused" {
+	run "$ROOT/scripts/evaluate" --folds 2 --candidates --cand-models known4r8,known4 \
+		--cand-windows 32 "$EVAL/linux/tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"known4r8 win32"* ]]
+	# the kernel's model under its model name: the same figures as its twin
+	[ "$(grep -E '^mean +dev +chosen ' <<< "$output" | awk '{print $4, $5}')" = \
+	  "$(grep -E '^mean +dev +known4r8 win32 ' <<< "$output" | awk '{print $5, $6}')" ]
+	run "$ROOT/scripts/evaluate" --candidates --cand-models known4wbr8 "$EVAL/linux/tar"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"known4wbr8"* ]]
+	run "$ROOT/scripts/evaluate" --candidates --cand-models bogus "$EVAL/linux/tar"
+	[ "$status" -eq 2 ]
 }
 
 @test "--score --steps: one line per scored step, costs summing to the score" {
