@@ -420,47 +420,34 @@ const struct sc_seq_ops replay_ops = {
 
 /* ---- traces ------------------------------------------------------------------ */
 
-/*
- * One strace file into the sequencer.  A thread of the parse-ahead stage
- * reads, splits and parses the lines (strace.c); this thread only
- * sequences the records, in file order, and prints what there is to say
- * about them, so that stderr reads as if it all ran here.
- */
+/* one strace file into the sequencer */
 static int feed_strace_file(struct ctx *c, struct sc_seq *s, const char *path,
 			    long tid)
 {
-	struct sc_ahead a;
-	const struct sc_batch *b;
-	int rc = 0;
+	struct sc_lines a;
+	struct sc_line l;
+	unsigned long line;
+	int warn, rc;
 
-	if (sc_ahead_open(&a, path, c->arch) < 0) {
+	if (sc_lines_open(&a, path, c->arch) < 0) {
 		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while ((b = sc_ahead_next(&a))) {
-		for (size_t i = 0; i < b->n; i++) {
-			struct sc_line l;
-			int warn;
-			unsigned long line = sc_ahead_line(b, i, &l, &warn);
-
-			if (warn) {
-				c->cut++;
-				if (!c->quiet)
-					fprintf(stderr, "extractor: %s:%lu: line cut "
-						"short at end of file (kept as an "
-						"unfinished call)\n", path, line);
-			}
-			sc_seq_line(s, &l, tid, path, line);
+	while ((rc = sc_lines_next(&a, &l, &line, &warn)) > 0) {
+		if (warn) {
+			c->cut++;
+			if (!c->quiet)
+				fprintf(stderr, "extractor: %s:%lu: line cut "
+					"short at end of file (kept as an "
+					"unfinished call)\n", path, line);
 		}
-		if (b->nomem)
-			die_oom();
-		if (b->err) {
-			fprintf(stderr, "extractor: %s: %s\n", path,
-				strerror(b->err));
-			rc = -1;
-		}
+		sc_seq_line(s, &l, tid, path, line);
 	}
-	sc_ahead_close(&a);
+	if (rc < 0 && errno == ENOMEM)
+		die_oom();
+	if (rc < 0)
+		fprintf(stderr, "extractor: %s: %s\n", path, strerror(errno));
+	sc_lines_close(&a);
 	return rc;
 }
 

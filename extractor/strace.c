@@ -716,54 +716,26 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	out->type = SC_LINE_SYSCALL;
 }
 
-static void *reader_thread(void *arg)
+/* a buffer that grows by doubling to hold at least need bytes */
+static int buf_room(char **buf, size_t *cap, size_t need)
 {
-	struct sc_reader *r = arg;
+	size_t c = *cap ? *cap : 4096;
+	char *b;
 
-	for (unsigned i = 0;; i++) {
-		struct sc_rslot *sl = &r->slot[i % SC_READER_SLOTS];
-		size_t got = 0;
-		int eof = 0, err = 0, stop;
-
-		pthread_mutex_lock(&r->mu);
-		while (sl->full && !r->stop)
-			pthread_cond_wait(&r->cv, &r->mu);
-		stop = r->stop;
-		pthread_mutex_unlock(&r->mu);
-		if (stop)
-			break;
-		while (got < READ_CHUNK) {
-			ssize_t n = read(r->fd, sl->data + got, READ_CHUNK - got);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				err = errno;
-				break;
-			}
-			if (n == 0) {
-				eof = 1;
-				break;
-			}
-			got += (size_t)n;
-		}
-		pthread_mutex_lock(&r->mu);
-		sl->len = got;
-		sl->eof = eof;
-		sl->err = err;
-		sl->full = 1;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
-		if (eof || err)
-			break;
-	}
-	return NULL;
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	b = realloc(*buf, c);
+	if (!b)
+		return -1;
+	*buf = b;
+	*cap = c;
+	return 0;
 }
 
 int sc_reader_open(struct sc_reader *r, const char *path)
 {
-	int e;
-
 	memset(r, 0, sizeof(*r));
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0)
@@ -771,156 +743,88 @@ int sc_reader_open(struct sc_reader *r, const char *path)
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	for (int i = 0; i < SC_READER_SLOTS; i++) {
-		r->slot[i].data = malloc(READ_CHUNK);
-		if (!r->slot[i].data) {
-			sc_reader_close(r);
-			errno = ENOMEM;
-			return -1;
-		}
-	}
-	e = pthread_create(&r->thread, NULL, reader_thread, r);
-	if (e) {
+	if (buf_room(&r->buf, &r->cap, READ_CHUNK) < 0) {
 		sc_reader_close(r);
-		errno = e;
+		errno = ENOMEM;
 		return -1;
 	}
-	r->started = 1;
 	return 0;
 }
 
-/* append s to a buffer that grows by doubling (join, held) */
-static int buf_add(char **buf, size_t *len, size_t *cap, const char *s,
-		   size_t n)
+/* keep the unfinished line (pos..len), moved to the front, and read more
+ * after it; the buffer grows only for a line longer than it */
+static int reader_fill(struct sc_reader *r)
 {
-	if (*len + n > *cap) {
-		size_t c = *cap ? *cap : 4096;
-		char *b;
+	size_t keep = r->len - r->pos;
+	ssize_t n;
 
-		while (c < *len + n)
-			c *= 2;
-		b = realloc(*buf, c);
-		if (!b)
-			return -1;
-		*buf = b;
-		*cap = c;
+	if (keep && r->pos)
+		memmove(r->buf, r->buf + r->pos, keep);
+	r->pos = 0;
+	r->len = keep;
+	if (keep > r->cap - READ_CHUNK / 2 &&
+	    buf_room(&r->buf, &r->cap, r->cap * 2) < 0) {
+		errno = ENOMEM;
+		return -1;
 	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
+	do
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	r->eof = n == 0;
+	r->len += (size_t)n;
 	return 0;
-}
-
-static int join_add(struct sc_reader *r, const char *s, size_t n)
-{
-	return buf_add(&r->join, &r->joinlen, &r->joincap, s, n);
 }
 
 int sc_reader_next(struct sc_reader *r, const char **line, size_t *len,
 		   int *cut)
 {
-	if (r->join_out) {
-		r->joinlen = 0;
-		r->join_out = 0;
-	}
-	if (r->done)
-		return 0;
 	for (;;) {
-		struct sc_rslot *sl = &r->slot[r->cur % SC_READER_SLOTS];
-		const char *s, *nl;
-		size_t n;
+		const char *s = r->buf + r->pos;
+		size_t n = r->len - r->pos;
+		const char *nl = n ? memchr(s, '\n', n) : NULL;
 
-		if (!r->have) {
-			pthread_mutex_lock(&r->mu);
-			while (!sl->full)
-				pthread_cond_wait(&r->cv, &r->mu);
-			pthread_mutex_unlock(&r->mu);
-			r->have = 1;
-			r->pos = 0;
-		}
-		if (sl->err) {
-			errno = sl->err;
-			r->done = 1;
-			return -1;
-		}
-		s = sl->data + r->pos;
-		n = sl->len - r->pos;
-		nl = n ? memchr(s, '\n', n) : NULL;
 		if (nl) {
-			size_t l = (size_t)(nl - s);
-
-			r->pos += l + 1;
-			r->lineno++;
+			*line = s;
+			*len = (size_t)(nl - s);
 			*cut = 0;
-			if (!r->joinlen) {
-				*line = s;
-				*len = l;
-				return 1;
-			}
-			if (join_add(r, s, l) < 0)
-				return -1;
-			*line = r->join;
-			*len = r->joinlen;
-			r->join_out = 1;
-			return 1;
-		}
-		if (n && join_add(r, s, n) < 0)
-			return -1;
-		r->pos = sl->len;
-		if (sl->eof) {
-			r->done = 1;
-			if (!r->joinlen)
-				return 0;
-			*line = r->join;
-			*len = r->joinlen;
-			*cut = 1;
-			r->join_out = 1;
+			r->pos += *len + 1;
 			r->lineno++;
 			return 1;
 		}
-		/* block used up: hand it back to the reader thread */
-		pthread_mutex_lock(&r->mu);
-		sl->full = 0;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
-		r->have = 0;
-		r->cur++;
+		if (r->done)
+			return 0;
+		if (r->eof) {
+			r->done = 1;
+			if (!n)
+				return 0;
+			*line = s;
+			*len = n;
+			*cut = 1;
+			r->pos = r->len;
+			r->lineno++;
+			return 1;
+		}
+		if (reader_fill(r) < 0) {
+			r->done = 1;
+			r->pos = r->len;
+			return -1;
+		}
 	}
-}
-
-/* tell a thread waiting on cv to stop (under mu), and wait for it */
-static void stop_thread(pthread_t t, pthread_mutex_t *mu, pthread_cond_t *cv,
-			int *stop)
-{
-	pthread_mutex_lock(mu);
-	*stop = 1;
-	pthread_cond_broadcast(cv);
-	pthread_mutex_unlock(mu);
-	pthread_join(t, NULL);
 }
 
 void sc_reader_close(struct sc_reader *r)
 {
-	if (r->started) {
-		stop_thread(r->thread, &r->mu, &r->cv, &r->stop);
-		r->started = 0;
-	}
-	for (int i = 0; i < SC_READER_SLOTS; i++) {
-		free(r->slot[i].data);
-		r->slot[i].data = NULL;
-	}
-	free(r->join);
-	r->join = NULL;
-	if (r->fd >= 0) {
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->len = r->pos = 0;
+	if (r->fd >= 0)
 		close(r->fd);
-		pthread_mutex_destroy(&r->mu);
-		pthread_cond_destroy(&r->cv);
-	}
 	r->fd = -1;
 }
 
-/* ---- parse-ahead ------------------------------------------------------------ */
+/* ---- parsed lines ------------------------------------------------------------ */
 
 /*
  * strace writing to a terminal or a pipe (no -o) may print its own notice
@@ -941,244 +845,85 @@ static const char *notice_in(const char *line, size_t len)
 	return memmem(line, len, tag, taglen);
 }
 
-static int held_add(struct sc_ahead *a, const char *s, size_t n)
+static int held_add(struct sc_lines *a, const char *s, size_t n)
 {
-	return buf_add(&a->held, &a->nheld, &a->heldcap, s, n);
+	if (buf_room(&a->held, &a->heldcap, a->nheld + n) < 0)
+		return -1;
+	memcpy(a->held + a->nheld, s, n);
+	a->nheld += n;
+	return 0;
 }
 
-/*
- * Records are written around the cache: a line of records, written here,
- * is next read by the caller on the other CPU, then written here again
- * when the ring comes round, and every write to a line the other CPU
- * holds must first take the line back from it.  Streaming stores send the
- * records to memory without reading the line.  On the 500 MB bench trace
- * (this VM, runs alternated): 0.27 to 0.31 s with them, 0.33 to 0.41 s
- * without; 0.31 s before the parse-ahead stage.
- */
-#if defined(__x86_64__)
-#include <immintrin.h>
-
-static void put_around(void *dst, const void *src, size_t n)
+int sc_lines_open(struct sc_lines *a, const char *path, int arch)
 {
-	for (size_t i = 0; i < n; i += 8) {
-		long long v;
-
-		memcpy(&v, (const char *)src + i, 8);
-		_mm_stream_si64((long long *)((char *)dst + i), v);
-	}
+	memset(a, 0, sizeof(*a));
+	a->arch = arch;
+	return sc_reader_open(&a->r, path);
 }
 
-/* streaming stores are not ordered with the others: before publishing */
-static void put_fence(void)
+/* parse a line into *l; warn: a cut line kept as a call is to be
+ * reported (not for the halves of a split line) */
+static int lines_parse(struct sc_lines *a, const char *line, size_t len,
+		       int cut, int warn, struct sc_line *l,
+		       unsigned long *lineno, int *warned)
 {
-	_mm_sfence();
-}
-#else
-static void put_around(void *dst, const void *src, size_t n)
-{
-	memcpy(dst, src, n);
-}
-
-static void put_fence(void)
-{
-}
-#endif
-_Static_assert(sizeof(struct sc_rec) % 8 == 0 && sizeof(struct sc_line) % 8 == 0,
-	       "records are streamed 8 bytes at a time");
-
-/* parse a line into the batch's next record; warn: a cut line kept as a
- * call is to be reported (not for the halves of a split line) */
-static void ahead_parse(struct sc_ahead *a, struct sc_batch *b,
-			const char *line, size_t len, int cut, int warn)
-{
-	struct sc_rec x;
-	struct sc_line l;
-
-	sc_strace_parse(line, len, a->arch, cut, &l);
-	x.dline = (uint32_t)(a->r.lineno - b->line0);
-	x.type = (uint8_t)l.type;
-	x.ret_kind = (uint8_t)(l.ret_kind | l.act << 4);
-	x.sig = (uint8_t)l.sig;
-	x.flags = (cut ? SC_REC_CUT : 0) | (l.intr ? SC_REC_INTR : 0) |
-		  (warn && cut && l.type != SC_LINE_ERROR ? SC_REC_WARN : 0);
-	if (l.ret || l.has_comm || l.reason || l.cflags ||
-	    l.pid != (int32_t)l.pid || l.nr != (int32_t)l.nr) {
-		l.name = NULL;	/* points into a block the reader reuses */
-		l.namelen = 0;
-		x.flags |= SC_REC_EXT;
-		x.pid = (int32_t)b->next;
-		x.nr = 0;
-		put_around(&b->ext[b->next++], &l, sizeof(l));
-	} else {
-		x.pid = (int32_t)l.pid;
-		x.nr = (int32_t)l.nr;
-	}
-	put_around(&b->rec[b->n++], &x, sizeof(x));
+	sc_strace_parse(line, len, a->arch, cut, l);
+	*lineno = a->r.lineno;
+	*warned = warn && cut && l->type != SC_LINE_ERROR;
+	return 1;
 }
 
-/* the next line into the batch (one record at most); 1 = that was the
- * end of the file, or an error: the batch is the last */
-static int ahead_line(struct sc_ahead *a, struct sc_batch *b)
+int sc_lines_next(struct sc_lines *a, struct sc_line *l,
+		  unsigned long *lineno, int *warn)
 {
 	const char *line, *notice;
 	size_t len;
 	int cut, rc;
 
+	if (a->end)
+		return a->end > 0 ? 0 : (errno = a->err, -1);
 	rc = sc_reader_next(&a->r, &line, &len, &cut);
 	if (rc <= 0) {
-		b->err = rc < 0 ? (errno ? errno : EIO) : 0;
-		b->last = 1;
+		a->end = rc < 0 ? -1 : 1;
+		a->err = errno ? errno : EIO;
 		/* a line split by a notice, whose second half never came */
 		if (a->holding) {
-			ahead_parse(a, b, a->held, a->nheld, 1, 0);
 			a->holding = 0;
+			return lines_parse(a, a->held, a->nheld, 1, 0, l,
+					   lineno, warn);
 		}
-		return 1;
+		return sc_lines_next(a, l, lineno, warn);
 	}
 	if (a->holding) {
 		if (held_add(a, line, len) < 0)
 			goto nomem;
 		a->holding = 0;
-		ahead_parse(a, b, a->held, a->nheld, cut, 0);
-		return 0;
+		return lines_parse(a, a->held, a->nheld, cut, 0, l, lineno,
+				   warn);
 	}
 	notice = cut ? NULL : notice_in(line, len);
-	if (!notice) {
-		ahead_parse(a, b, line, len, cut, 1);
-		return 0;
-	}
-	ahead_parse(a, b, notice, len - (size_t)(notice - line), 0, 0);
+	if (!notice)
+		return lines_parse(a, line, len, cut, 1, l, lineno, warn);
 	a->nheld = 0;
-	if (held_add(a, line, (size_t)(notice - line)) < 0)
-		goto nomem;
-	a->holding = 1;
-	return 0;
+	if (held_add(a, line, (size_t)(notice - line)) < 0) {
+		/* the notice still comes out; the error, next */
+		a->end = -1;
+		a->err = ENOMEM;
+	} else {
+		a->holding = 1;
+	}
+	return lines_parse(a, notice, len - (size_t)(notice - line), 0, 0, l,
+			   lineno, warn);
 nomem:
-	b->nomem = 1;
-	b->last = 1;
-	return 1;
-}
-
-static void *ahead_thread(void *arg)
-{
-	struct sc_ahead *a = arg;
-	int last = 0;
-
-	for (unsigned i = 0; !last; i++) {
-		struct sc_batch *b = &a->b[i % SC_AHEAD_BATCHES];
-		struct sc_batch f;
-		int stop;
-
-		pthread_mutex_lock(&a->mu);
-		while (b->full && !a->stop)
-			pthread_cond_wait(&a->cv, &a->mu);
-		stop = a->stop;
-		f = *b;
-		pthread_mutex_unlock(&a->mu);
-		if (stop)
-			break;
-		/* counted in f, on this thread's stack: the headers of the
-		 * batches share cache lines, and the caller reads its own
-		 * batch's n for every record */
-		f.n = 0;
-		f.next = 0;
-		f.line0 = a->r.lineno;
-		f.last = f.err = f.nomem = 0;
-		while (!last && f.n < AHEAD_RECS && f.next < AHEAD_EXT)
-			last = ahead_line(a, &f);
-		f.full = 1;
-		put_fence();
-		pthread_mutex_lock(&a->mu);
-		*b = f;
-		pthread_cond_broadcast(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-	}
-	return NULL;
-}
-
-/* memory that shares no cache line with anything else */
-static void *ahead_alloc(size_t n)
-{
-	return aligned_alloc(SC_AHEAD_ALIGN, (n + SC_AHEAD_ALIGN - 1) &
-			     ~(size_t)(SC_AHEAD_ALIGN - 1));
-}
-
-int sc_ahead_open(struct sc_ahead *a, const char *path, int arch)
-{
-	int e;
-
-	memset(a, 0, sizeof(*a));
-	a->arch = arch;
-	if (sc_reader_open(&a->r, path) < 0)
-		return -1;
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
-	a->inited = 1;
-	for (int i = 0; i < SC_AHEAD_BATCHES; i++) {
-		a->b[i].rec = ahead_alloc(AHEAD_RECS * sizeof(*a->b[i].rec));
-		a->b[i].ext = ahead_alloc(AHEAD_EXT * sizeof(*a->b[i].ext));
-		e = ENOMEM;
-		if (!a->b[i].rec || !a->b[i].ext)
-			goto fail;
-	}
-	e = pthread_create(&a->thread, NULL, ahead_thread, a);
-	if (e)
-		goto fail;
-	a->started = 1;
-	return 0;
-fail:
-	sc_ahead_close(a);
-	errno = e;
+	a->end = -1;
+	a->err = ENOMEM;
+	errno = ENOMEM;
 	return -1;
 }
 
-const struct sc_batch *sc_ahead_next(struct sc_ahead *a)
+void sc_lines_close(struct sc_lines *a)
 {
-	struct sc_batch *b = &a->b[a->cur % SC_AHEAD_BATCHES];
-
-	if (a->have) {
-		a->have = 0;
-		if (b->last) {
-			a->done = 1;
-		} else {
-			/* handled: give it back to the thread */
-			pthread_mutex_lock(&a->mu);
-			b->full = 0;
-			pthread_cond_broadcast(&a->cv);
-			pthread_mutex_unlock(&a->mu);
-			b = &a->b[++a->cur % SC_AHEAD_BATCHES];
-		}
-	}
-	if (a->done)
-		return NULL;
-	pthread_mutex_lock(&a->mu);
-	while (!b->full)
-		pthread_cond_wait(&a->cv, &a->mu);
-	pthread_mutex_unlock(&a->mu);
-	a->have = 1;
-	return b;
-}
-
-void sc_ahead_close(struct sc_ahead *a)
-{
-	if (a->started) {
-		/* the thread ends its batch (a block's lines at most), then
-		 * sees stop wherever the caller left off */
-		stop_thread(a->thread, &a->mu, &a->cv, &a->stop);
-		a->started = 0;
-	}
 	sc_reader_close(&a->r);
-	for (int i = 0; i < SC_AHEAD_BATCHES; i++) {
-		free(a->b[i].rec);
-		free(a->b[i].ext);
-		a->b[i].rec = NULL;
-		a->b[i].ext = NULL;
-	}
 	free(a->held);
 	a->held = NULL;
-	if (a->inited) {
-		pthread_mutex_destroy(&a->mu);
-		pthread_cond_destroy(&a->cv);
-		a->inited = 0;
-	}
 }

@@ -9,7 +9,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #include "syscfi.h"
@@ -84,175 +83,63 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		     struct sc_line *out);
 
 /*
- * Line reader.  A thread of its own reads 256 KiB blocks into a ring of
- * SC_READER_SLOTS, so copying out of the page cache runs beside the
- * splitting and parsing (both on the parse-ahead thread below, in the
- * extractor); lines are handed out in place (a line across two blocks is
- * joined in a side buffer).  Memory: the ring plus the longest line.
+ * Line reader: read() into one buffer, lines handed out in place; a line
+ * that does not end in the buffer is moved to its front before the next
+ * read.  Memory: the buffer, which grows only to hold the longest line.
+ * All of it runs on the caller's thread, as wc -l does: the parse costs
+ * several times the copy out of the page cache, so a reading thread has
+ * little to hide, and handing blocks between threads costs about as much.
  */
-#define SC_READER_SLOTS	4
 
-/* the block size; the fuzz build (Makefile FUZZ_CFLAGS) sets a small one:
+/* the read size; the fuzz build (Makefile FUZZ_CFLAGS) sets a small one:
  * lines then cross block boundaries even in short inputs, and each open
- * stays cheap.  Blocks in flight stay in L2 (256 KiB); larger ones made
- * the copy out of the page cache miss it. */
+ * stays cheap */
 #ifndef READ_CHUNK
 #define READ_CHUNK	(256u << 10)
 #endif
 
-struct sc_rslot {
-	char *data;
-	size_t len;
-	int full, eof, err;
-};
-
 struct sc_reader {
 	int fd;
 	unsigned long lineno;
-	pthread_t thread;
-	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct sc_rslot slot[SC_READER_SLOTS];
-	unsigned cur;		/* slot being parsed */
-	int have;		/* cur is filled and held by the parser */
-	size_t pos;		/* next byte of cur */
-	int stop, done;
-	char *join;		/* a line that crossed a block boundary */
-	size_t joinlen, joincap;
-	int join_out;		/* join was handed out: reset on next call */
+	char *buf;
+	size_t cap;		/* buf's size */
+	size_t pos, len;	/* the lines not handed out yet */
+	int eof, done;
 };
 
 int sc_reader_open(struct sc_reader *r, const char *path);
-/* next line (no newline); 1 = got one, 0 = end, -1 = read error (errno) */
+/* next line (no newline), valid until the next call; 1 = got one, 0 =
+ * end, -1 = read error (errno) */
 int sc_reader_next(struct sc_reader *r, const char **line, size_t *len,
 		   int *cut);
 void sc_reader_close(struct sc_reader *r);
 
 /*
- * Parse-ahead: a thread of its own takes the lines from an sc_reader
- * (whose own thread reads the file), parses them, splits off the strace
- * notices printed inside a line, and hands the caller batches of parsed
- * records in file order, so that the caller (the sequencer) runs beside
- * the parsing: three threads in all.  A batch holds the records of about
- * a block's worth of lines; SC_AHEAD_BATCHES of them are in flight at
- * most, so memory stays bounded whatever the trace's length.  The thread
- * prints nothing: errors travel at the end of the last batch.
- *
- * A record is 16 bytes, not a whole struct sc_line (88) and its line
- * number: every record moves from one CPU's cache to the other's, and
- * with whole sc_lines the 500 MB bench trace took 0.26 s instead of
- * 0.245 s (before the streaming stores of strace.c).  The few lines whose
- * fields do not fit (exec and clone results, comms, errors, pids or
- * numbers past 32 bits, clone flags) keep their whole sc_line in the
- * batch's ext.  A sigaction's arguments fit in the record: a trace may be
- * a third rt_sigaction lines (posix_spawn resets every signal in the
- * child), and whole lines for those took the 500 MB bench trace from
- * 0.45 s to 0.9 s of CPU.
- * sc_ahead_line() gives a record back as an sc_line.
+ * Parsed lines: the reader's lines through sc_strace_parse, with the
+ * strace notices printed inside a line split off (the notice first, then
+ * the line's two halves joined).
  */
-#define SC_AHEAD_BATCHES	4
-
-/* records a batch holds: about the lines of one block (the fuzz build's
- * small READ_CHUNK makes small batches, so that they turn over often) */
-#ifndef AHEAD_RECS
-#define AHEAD_RECS	(READ_CHUNK / 64)
-#endif
-/* lines kept whole: exec, clone and error lines are a few in a hundred */
-#define AHEAD_EXT	(AHEAD_RECS / 8)
-
-#define SC_REC_CUT	1	/* l.cut: the line had no newline */
-#define SC_REC_WARN	2	/* cut short, kept as a call: the caller warns */
-#define SC_REC_EXT	4	/* the line is ext[pid] */
-#define SC_REC_INTR	8	/* l.intr */
-
-struct sc_rec {
-	uint32_t dline;		/* line number - the batch's line0 */
-	uint8_t type;
-	uint8_t ret_kind;	/* l.ret_kind | l.act << 4 */
-	uint8_t flags;
-	uint8_t sig;		/* l.sig */
-	int32_t pid;		/* -1: none; SC_REC_EXT: index in ext */
-	int32_t nr;
-};
-
-struct sc_batch {
-	struct sc_rec *rec;
-	size_t n;
-	struct sc_line *ext;	/* name NULL: the line's bytes are gone */
-	size_t next;
-	unsigned long line0;
-	int full;		/* filled, owned by the caller until released */
-	int last;		/* no batch follows this one */
-	int err;		/* last: the read failed with this errno */
-	int nomem;		/* last: out of memory for a split line */
-};
-
-/* what one thread writes for every line stays off the other's cache lines
- * (two of them: the line next door is fetched along).  With the thread's
- * fields next to the caller's locals on its stack, the stage was slower
- * than none: 0.37 to 0.54 s against 0.31 s on the bench trace. */
-#define SC_AHEAD_ALIGN	128
-
-struct sc_ahead {
-	/* the thread's own */
+struct sc_lines {
 	struct sc_reader r;
 	int arch;
 	char *held;		/* the part of a line before a notice in it */
 	size_t nheld, heldcap;
 	int holding;		/* held waits for the line's second half */
-	/* both threads', under mu; a batch's header is written only as it
-	 * changes hands */
-	pthread_mutex_t mu __attribute__((aligned(SC_AHEAD_ALIGN)));
-	pthread_cond_t cv;
-	int stop;
-	struct sc_batch b[SC_AHEAD_BATCHES];
-	/* the caller's own */
-	pthread_t thread __attribute__((aligned(SC_AHEAD_ALIGN)));
-	int started, inited;
-	unsigned cur;		/* batch the caller holds or waits for */
-	int have;		/* cur is handed out */
-	int done;
-} __attribute__((aligned(SC_AHEAD_ALIGN)));
+	int end;		/* 1: end of file, -1: error err */
+	int err;
+};
 
-int sc_ahead_open(struct sc_ahead *a, const char *path, int arch);
+int sc_lines_open(struct sc_lines *a, const char *path, int arch);
 /*
- * The next batch, in file order (waits for it); the one handed out before
- * goes back to the thread.  NULL after the last.  Every record of a batch
- * comes before its error: the caller handles them, then looks at
- * last/err/nomem.
+ * The next line into *l (l->name points into the reader's buffer, until
+ * the next call), its line number into *lineno, and into *warn whether it
+ * is a line cut short at the end of the file and kept as a call, which the
+ * caller is to report.  1 = a line, 0 = end, -1 = error (errno; ENOMEM:
+ * no memory for a split line).  Every line read comes out before the
+ * error.
  */
-const struct sc_batch *sc_ahead_next(struct sc_ahead *a);
-/* stops the thread wherever it is (the caller may stop early) */
-void sc_ahead_close(struct sc_ahead *a);
-
-/* record i of b as the parser gave it (name NULL, namelen 0); returns
- * its line number; *warn: a cut line the caller is to report */
-static inline unsigned long sc_ahead_line(const struct sc_batch *b, size_t i,
-					  struct sc_line *l, int *warn)
-{
-	const struct sc_rec *x = &b->rec[i];
-
-	*warn = x->flags & SC_REC_WARN;
-	if (x->flags & SC_REC_EXT) {
-		*l = b->ext[x->pid];
-		return b->line0 + x->dline;
-	}
-	l->type = x->type;
-	l->pid = x->pid;
-	l->name = NULL;
-	l->namelen = 0;
-	l->nr = x->nr;
-	l->ret_kind = x->ret_kind & 15;
-	l->ret = 0;
-	l->cut = x->flags & SC_REC_CUT;
-	l->intr = !!(x->flags & SC_REC_INTR);
-	l->sig = x->sig;
-	l->act = x->ret_kind >> 4;
-	l->cflags = 0;
-	l->has_comm = 0;
-	l->reason = NULL;
-	return b->line0 + x->dline;
-}
+int sc_lines_next(struct sc_lines *a, struct sc_line *l,
+		  unsigned long *lineno, int *warn);
+void sc_lines_close(struct sc_lines *a);
 
 #endif

@@ -63,8 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct fz_file f;
 
-	/* one format an input: every open starts a reader thread, which is
-	 * most of the time an input takes under ASan */
+	/* one format an input: each reads the file twice (build, then
+	 * replay), and inputs run under ASan */
 	fz_file_open(&f, data, len);
 	one_format(len & 1 ? F_PID_NUMBERS : F_NUMBERS, f.path);
 	fz_file_close(&f);

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The parse-ahead stage (TAP): its records, batch after batch, against
- * the same file parsed here one line at a time; notices split off; the
- * ends (read error, missing file) and closing early, with a batch taken
- * or none.
+ * Parsed lines (TAP): the file's lines, through the reader, against the
+ * same file parsed here one line at a time; notices split off; lines
+ * longer than a read; the ends (read error, missing file).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +53,9 @@ static void add(struct text *t, const char *fmt, ...)
 }
 
 /*
- * Lines of every kind the records carry: the compact ones and the ones
- * kept whole (results, comms, errors, pids and numbers past 32 bits), a
- * run of clone results longer than a batch's ext, lines longer than a
- * block, and a last line without its newline.
+ * Lines of every kind: calls, results, comms, errors, signals, notices,
+ * pids and numbers past 32 bits, a run of clone results, lines longer
+ * than a read, and a last line without its newline.
  */
 static void make_trace(struct text *t)
 {
@@ -115,63 +112,52 @@ static int same_line(const struct sc_line *a, const struct sc_line *b)
 	       a->act == b->act && a->cflags == b->cflags &&
 	       a->has_comm == b->has_comm &&
 	       (!a->has_comm || !strncmp(a->comm, b->comm, 16)) &&
-	       a->reason == b->reason && !a->name && !a->namelen;
+	       a->reason == b->reason && a->namelen == b->namelen;
 }
 
-static void test_records(void)
+static void test_lines(void)
 {
 	struct text t = { 0 };
-	struct sc_ahead a;
-	const struct sc_batch *b;
-	size_t pos = 0, nrec = 0, nbatch = 0, over = 0, bad = 0, ext = 0;
-	unsigned long want_line = 0;
-	int warned = 0, end_ok = 0;
+	struct sc_lines a;
+	struct sc_line got, want;
+	size_t pos = 0, n = 0, bad = 0, longest = 0;
+	unsigned long want_line = 0, line;
+	int warned = 0, warn, rc;
 
 	make_trace(&t);
 	put(t.s, t.n);
-	ok(t.n > 4 * READ_CHUNK, "the trace spans %zu blocks", t.n / READ_CHUNK + 1);
-	if (!ok(sc_ahead_open(&a, path, SC_ARCH_X86_64) == 0, "open"))
+	ok(t.n > 4 * READ_CHUNK, "the trace spans %zu reads", t.n / READ_CHUNK + 1);
+	if (!ok(sc_lines_open(&a, path, SC_ARCH_X86_64) == 0, "open"))
 		return;
-	while ((b = sc_ahead_next(&a))) {
-		nbatch++;
-		over += b->n > AHEAD_RECS || b->next > AHEAD_EXT;
-		ext += b->next;
-		for (size_t i = 0; i < b->n; i++) {
-			const char *s = t.s + pos, *nl;
-			size_t len;
-			int cut, warn;
-			struct sc_line got, want;
-			unsigned long line = sc_ahead_line(b, i, &got, &warn);
+	while ((rc = sc_lines_next(&a, &got, &line, &warn)) > 0) {
+		const char *s = t.s + pos, *nl;
+		size_t len;
+		int cut;
 
-			nl = memchr(s, '\n', t.n - pos);
-			cut = !nl;
-			len = nl ? (size_t)(nl - s) : t.n - pos;
-			pos += len + !cut;
-			want_line++;
-			sc_strace_parse(s, len, SC_ARCH_X86_64, cut, &want);
-			want.name = NULL;
-			want.namelen = 0;
-			if (line != want_line || !same_line(&got, &want) ||
-			    warn != (cut && want.type != SC_LINE_ERROR) * SC_REC_WARN) {
-				if (bad++ < 5)
-					printf("# record %zu (line %lu): got type %d pid %ld "
-					       "nr %ld at line %lu\n", nrec, want_line,
-					       got.type, got.pid, got.nr, line);
-			}
-			warned += !!warn;
-			nrec++;
+		nl = memchr(s, '\n', t.n - pos);
+		cut = !nl;
+		len = nl ? (size_t)(nl - s) : t.n - pos;
+		pos += len + !cut;
+		want_line++;
+		if (len > longest)
+			longest = len;
+		sc_strace_parse(s, len, SC_ARCH_X86_64, cut, &want);
+		if (line != want_line || !same_line(&got, &want) ||
+		    warn != (cut && want.type != SC_LINE_ERROR)) {
+			if (bad++ < 5)
+				printf("# line %lu: got type %d pid %ld nr %ld at "
+				       "line %lu\n", want_line, got.type, got.pid,
+				       got.nr, line);
 		}
-		if (b->last)
-			end_ok = !b->err && !b->nomem;
+		warned += !!warn;
+		n++;
 	}
-	sc_ahead_close(&a);
-	is(over, 0, "no batch holds more than its room");
-	is(bad, 0, "every record is its line, parsed one at a time, in order");
-	is(pos, t.n, "no line lost: the records reach the end of the file");
+	sc_lines_close(&a);
+	is(rc, 0, "the end is the end of the file, not an error");
+	is(bad, 0, "every line parsed as one at a time, in order");
+	is(pos, t.n, "no line lost: the lines reach the end of the file");
 	is(warned, 1, "the last line, cut short, is the one to warn about");
-	ok(end_ok, "the last batch ends clean");
-	ok(ext > AHEAD_EXT && nbatch > 4, "%zu batches, %zu lines kept whole",
-	   nbatch, ext);
+	ok(longest > READ_CHUNK, "a line longer than a read (%zu bytes)", longest);
 	free(t.s);
 }
 
@@ -190,75 +176,44 @@ static void test_notice(void)
 		{ SC_LINE_ATTACHED, 12, 4, 0 },
 		{ SC_LINE_UNFINISHED, 10, 4, 1 },
 	};
-	struct sc_ahead a;
-	const struct sc_batch *b;
+	struct sc_lines a;
+	struct sc_line l;
+	unsigned long line;
 	size_t n = 0, bad = 0;
+	int warn;
 
 	put(s, sizeof(s) - 1);
-	if (!ok(sc_ahead_open(&a, path, SC_ARCH_X86_64) == 0, "open"))
+	if (!ok(sc_lines_open(&a, path, SC_ARCH_X86_64) == 0, "open"))
 		return;
-	while ((b = sc_ahead_next(&a))) {
-		for (size_t i = 0; i < b->n; i++, n++) {
-			struct sc_line l;
-			int warn;
-			unsigned long line = sc_ahead_line(b, i, &l, &warn);
-
-			if (n >= 5 || l.type != want[n].type || l.pid != want[n].pid ||
-			    line != want[n].line || l.cut != want[n].cut || warn)
-				bad++;
-		}
-	}
-	sc_ahead_close(&a);
-	is(n, 5, "a notice inside a line: two records, the halves joined");
+	for (; sc_lines_next(&a, &l, &line, &warn) > 0; n++)
+		if (n >= 5 || l.type != want[n].type || l.pid != want[n].pid ||
+		    line != want[n].line || l.cut != want[n].cut || warn)
+			bad++;
+	sc_lines_close(&a);
+	is(n, 5, "a notice inside a line: two lines, the halves joined");
 	is(bad, 0, "notice first, then the joined line; the held half at EOF");
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	printf("not ok - stuck (deadlock?)\n");
-	exit(1);
-}
-
-/* the caller may stop at any point: close must end both threads */
-static void test_early_close(void)
-{
-	struct text t = { 0 };
-	struct sc_ahead a;
-
-	for (int i = 0; i < 100000; i++)
-		add(&t, "%d getpid() = %d\n", i, i);
-	put(t.s, t.n);
-	free(t.s);
-	signal(SIGALRM, on_alarm);
-	alarm(20);
-	ok(sc_ahead_open(&a, path, SC_ARCH_X86_64) == 0, "open");
-	sc_ahead_close(&a);
-	ok(1, "closed with no batch taken");
-	ok(sc_ahead_open(&a, path, SC_ARCH_X86_64) == 0, "open");
-	ok(sc_ahead_next(&a) != NULL, "one batch taken");
-	usleep(50000);	/* the thread fills the rest of the ring and waits */
-	sc_ahead_close(&a);
-	ok(1, "closed with the ring full");
-	alarm(0);
 }
 
 static void test_errors(void)
 {
-	struct sc_ahead a;
-	const struct sc_batch *b;
+	struct sc_lines a;
+	struct sc_line l;
+	unsigned long line;
+	int warn;
 
 	errno = 0;
-	ok(sc_ahead_open(&a, "/nonexistent/trace", SC_ARCH_X86_64) < 0 &&
+	ok(sc_lines_open(&a, "/nonexistent/trace", SC_ARCH_X86_64) < 0 &&
 	   errno == ENOENT, "missing file: -1, ENOENT");
 	/* reading /proc/self/mem from 0 fails (nothing is mapped there) */
-	if (!ok(sc_ahead_open(&a, "/proc/self/mem", SC_ARCH_X86_64) == 0, "open"))
+	if (!ok(sc_lines_open(&a, "/proc/self/mem", SC_ARCH_X86_64) == 0, "open"))
 		return;
-	b = sc_ahead_next(&a);
-	ok(b && b->last && b->err == EIO && b->n == 0,
-	   "read error: the last batch carries EIO");
-	ok(!sc_ahead_next(&a), "nothing after the last batch");
-	sc_ahead_close(&a);
+	errno = 0;
+	ok(sc_lines_next(&a, &l, &line, &warn) < 0 && errno == EIO,
+	   "read error: -1, EIO");
+	errno = 0;
+	ok(sc_lines_next(&a, &l, &line, &warn) < 0 && errno == EIO,
+	   "and again on the next call");
+	sc_lines_close(&a);
 }
 
 int main(void)
@@ -270,9 +225,8 @@ int main(void)
 		return 2;
 	}
 	close(fd);
-	test_records();
+	test_lines();
 	test_notice();
-	test_early_close();
 	test_errors();
 	unlink(path);
 	return tap_done();
