@@ -43,18 +43,26 @@ int event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
 	ec->out = out;
 	ec->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	ec->unwritten = calloc(set->n + 1, sizeof(*ec->unwritten));
-	return ec->unwritten ? 0 : -1;
+	ec->delivered = calloc(set->n + 1, sizeof(*ec->delivered));
+	return ec->unwritten && ec->delivered ? 0 : -1;
 }
 
 void event_ctx_free(struct event_ctx *ec)
 {
 	free(ec->unwritten);
+	free(ec->delivered);
 	ec->unwritten = NULL;
+	ec->delivered = NULL;
 }
 
 uint64_t event_unwritten(const struct event_ctx *ec, uint32_t id)
 {
 	return ec->unwritten && id <= ec->set->n ? ec->unwritten[id] : 0;
+}
+
+uint64_t event_delivered(const struct event_ctx *ec, uint32_t id)
+{
+	return ec && ec->delivered && id <= ec->set->n ? ec->delivered[id] : 0;
 }
 
 void event_summary(const struct event_ctx *ec)
@@ -96,9 +104,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* s (n bytes, or up to a NUL) as UTF-8 that jansson takes: each byte that
- * is not part of a valid sequence becomes U+FFFD.  out holds 3n + 1 */
-static void utf8_clean(const char *s, size_t n, char *out, size_t outlen)
+void utf8_clean(const char *s, size_t n, char *out, size_t outlen)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0, len;
@@ -413,6 +419,8 @@ int event_print(struct event_ctx *ec, const struct sc_event *ev)
 	rc = write_all(fileno(ec->out), iov, 2);
 	if (rc)
 		count_unwritten(ec, ev, errno);
+	else if (ec->delivered && ev->profile <= ec->set->n)
+		ec->delivered[ev->profile]++;
 	free(s);
 	return rc;
 }
