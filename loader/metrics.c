@@ -108,12 +108,13 @@ int metrics_parse(const char *arg, struct sockaddr_storage *ss,
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *port;
+	int v6 = arg[0] == '[';
 	unsigned long p;
 	char *end;
 	size_t hl;
 
 	memset(ss, 0, sizeof(*ss));
-	if (arg[0] == '[') {
+	if (v6) {
 		const char *close = strchr(arg, ']');
 
 		if (!close || close[1] != ':') {
@@ -140,26 +141,26 @@ int metrics_parse(const char *arg, struct sockaddr_storage *ss,
 		return -1;
 	}
 	if (hl == 0 || hl >= sizeof(host)) {
-		snprintf(err, errlen, "no address: ADDR:PORT, e.g. 127.0.0.1:9477");
+		snprintf(err, errlen, hl ? "the address is too long" :
+			 "no address: ADDR:PORT, e.g. 127.0.0.1:9477");
 		return -1;
 	}
 	memcpy(host, arg, hl);
 	host[hl] = 0;
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1 && arg[-1] != '[') {
+	if (!v6 && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)p);
 		*len = sizeof(*s4);
 		return 0;
 	}
-	memset(ss, 0, sizeof(*ss));
-	if (arg[-1] == '[' && inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+	if (v6 && inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)p);
 		*len = sizeof(*s6);
 		return 0;
 	}
 	snprintf(err, errlen, "'%s' is not a numeric %s address", host,
-		 arg[-1] == '[' ? "IPv6" : "IPv4 (or [IPv6])");
+		 v6 ? "IPv6" : "IPv4 (or [IPv6])");
 	return -1;
 }
 
