@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,8 @@ struct buf {
 static void bprintf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t cap;
+	char *s;
 	int n;
 
 	if (b->failed)
@@ -88,10 +91,10 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		size_t cap = b->cap ? b->cap * 2 : 16384;
+		cap = b->cap ? b->cap * 2 : 16384;
 		while (cap <= b->len + (size_t)n)
 			cap *= 2;
-		char *s = realloc(b->s, cap);
+		s = realloc(b->s, cap);
 		if (!s) {
 			b->failed = 1;
 			return;
@@ -232,13 +235,12 @@ static uint64_t ring_used(const struct metrics *m)
 	       __atomic_load_n(cons, __ATOMIC_ACQUIRE);
 }
 
-/* a label value of the exposition format (malloc'd, with room for a
- * "#id" suffix): UTF-8 (a bad byte becomes U+FFFD), with backslash,
+/* a label value of the exposition format (malloc'd): UTF-8 (a bad byte becomes U+FFFD), with backslash,
  * double quote and newline escaped */
 static char *label_value(const char *s)
 {
 	size_t n = strlen(s), o = 0;
-	char *u = malloc(3 * n + 1), *out = malloc(6 * n + 16);
+	char *u = malloc(3 * n + 1), *out = malloc(6 * n + 1);
 
 	if (!u || !out) {
 		free(u);
@@ -291,36 +293,6 @@ struct prow {
 #define R_DROPPED(r)	((r)->st.dropped)
 #define R_DELIVERED(r)	((r)->delivered)
 
-static int cmp_label(const void *a, const void *b)
-{
-	const struct prow *const *x = a, *const *y = b;
-
-	return strcmp((*x)->label, (*y)->label);
-}
-
-/* two profiles may share a name (two files of one comm): the later ones
- * get "#<id>", so that no two series are the same */
-static void unique_labels(struct prow *rows, uint32_t n)
-{
-	struct prow **v = calloc(n ? n : 1, sizeof(*v));
-	uint32_t first = 0;
-
-	if (!v)
-		return;
-	for (uint32_t i = 0; i < n; i++)
-		v[i] = &rows[i];
-	qsort(v, n, sizeof(*v), cmp_label);
-	for (uint32_t i = 1; i < n; i++) {
-		if (strcmp(v[i]->label, v[first]->label)) {
-			first = i;
-			continue;
-		}
-		sprintf(v[i]->label + strlen(v[i]->label), "#%u",
-			(unsigned)(v[i] - rows) + 1);
-	}
-	free(v);
-}
-
 static void render(struct metrics *m, struct buf *b)
 {
 	const struct sc_profile_set *set = m->set;
@@ -347,7 +319,6 @@ static void render(struct metrics *m, struct buf *b)
 					    &rows[i].st);
 		rows[i].delivered = event_delivered(m->ec, i + 1);
 	}
-	unique_labels(rows, n);
 
 	PER_PROFILE(b, rows, n, "syscfi_bindings_total", "counter",
 		    "Tasks bound to the profile (exec, fork, --existing): the summary's tasks.",
@@ -449,6 +420,7 @@ static void error_reply(struct client *c, const char *status)
 static void handle(struct metrics *m, struct client *c)
 {
 	char *sp1, *sp2, *eol, *q;
+	struct buf b = { 0 };
 	int head;
 
 	eol = strpbrk(c->req, "\r\n");
@@ -473,8 +445,6 @@ static void handle(struct metrics *m, struct client *c)
 		error_reply(c, "404 Not Found");
 		return;
 	}
-	struct buf b = { 0 };
-
 	render(m, &b);
 	if (b.failed)
 		error_reply(c, "500 Internal Server Error");
@@ -488,6 +458,7 @@ static void handle(struct metrics *m, struct client *c)
 static void serve(struct metrics *m, struct client *c, short revents)
 {
 	ssize_t n;
+	bool nul;
 
 	if (!c->resp) {
 		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
@@ -499,9 +470,13 @@ static void serve(struct metrics *m, struct client *c, short revents)
 			client_close(c);
 			return;
 		}
+		/* the request is read as a string: a NUL in it is no request */
+		nul = memchr(c->req + c->got, 0, (size_t)n) != NULL;
 		c->got += (size_t)n;
 		c->req[c->got] = 0;
-		if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
+		if (nul)
+			error_reply(c, "400 Bad Request");
+		else if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
 			handle(m, c);
 		else if (c->got >= REQ_MAX - 1)
 			error_reply(c, "431 Request Header Fields Too Large");

@@ -238,6 +238,14 @@ except OSError:
 print(s.recv(100).split(b"\r\n")[0].decode())
 EOF
 	[ "$output" = "HTTP/1.1 431 Request Header Fields Too Large" ]
+	# a NUL in the request: 400 at once, not a wait for its end
+	run python3 - "$PORT" <<'EOF2'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b"GET /metrics HTTP/1.1\r\nX: \0")
+print(s.recv(100).split(b"\r\n")[0].decode())
+EOF2
+	[ "$output" = "HTTP/1.1 400 Bad Request" ]
 	[ "$(scrape)" = 200 ]
 	kill "$HOLD_PID"; wait "$HOLD_PID" 2>/dev/null || true
 	HOLD_PID=
