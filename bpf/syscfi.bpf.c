@@ -455,6 +455,20 @@ static __always_inline void task_fold(struct sc_task *t)
 	t->folded = n;
 }
 
+/* the task's binding ends (exit, exec): its syscalls are counted, and it
+ * is no longer one of its profile's bound tasks */
+static __always_inline void task_unbind(struct sc_task *t)
+{
+	struct sc_profile_stats *st;
+
+	if (!t->c.profile || learn_mode)
+		return;
+	task_fold(t);
+	st = stats_of(t->c.profile);
+	if (st)
+		st->unbound++;
+}
+
 /* token bucket per task: refill it for the time since its last refill
  * (a task that never had one starts full) */
 static __always_inline void rate_refill(struct sc_task *t, __u64 now)
@@ -710,6 +724,8 @@ static __always_inline struct sc_event *violation_begin(struct sc_task *t,
 	}
 	if (st) {
 		st->violations++;
+		if (kind < SC_EV_KINDS)
+			st->kinds[kind]++;
 		if (kill)
 			st->kills++;
 	}
@@ -1126,7 +1142,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		 * edge-checked one was reported above, or handed over */
 		if (!learn_mode && !checked)
 			exec_violation(t, SC_EV_EXEC_UNPROFILED, bprm);
-		task_fold(t);
+		task_unbind(t);
 		hot_release(s);
 		/* keep the "unprofiled" mark; learning, it also keeps what a
 		 * learned program exec'd but could not learn from becoming
@@ -1140,7 +1156,7 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	if (s && t) {
 		/* rebound: the old binding's syscalls are counted, and the
 		 * slot claimed again (a thread's exec takes the leader's tid) */
-		task_fold(t);
+		task_unbind(t);
 		hot_release(s);
 	} else {
 		s = bpf_task_storage_get(&tasks, task, 0,
@@ -1253,7 +1269,7 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 	t = state_of(s);
 	if (!s || !t)
 		return 0;
-	task_fold(t);
+	task_unbind(t);
 	hot_release(s);
 	return 0;
 }

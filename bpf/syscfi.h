@@ -183,7 +183,11 @@ struct sc_profile_info {
 	__u64 transparent[SC_NR_MAX / 64];	/* SC_PF_V2: the transparent set */
 };
 
-/* per-profile counters (per-CPU array indexed by profile id) */
+/* violations by kind (enum sc_event_kind, below): kinds are 1..15 */
+#define SC_EV_KINDS	16
+
+/* per-profile counters (per-CPU array indexed by profile id); counted at
+ * binding, exit, exec and violation, never on a plain syscall */
 struct sc_profile_stats {
 	__u64 tasks;		/* tasks bound (exec, fork, --existing) */
 	__u64 syscalls;		/* syscalls checked */
@@ -192,6 +196,9 @@ struct sc_profile_stats {
 	__u64 dropped;		/* events not sent: rate limit or ring full */
 	__u64 max_sum;		/* highest full-window score sum of a task
 				 * (folded like syscalls; loader --calibrate) */
+	__u64 unbound;		/* bindings ended (exit, exec): tasks - unbound
+				 * are bound now */
+	__u64 kinds[SC_EV_KINDS];	/* violations by kind */
 };
 
 /* key of the exe binding map: the executable's device and inode */
@@ -252,7 +259,10 @@ enum sc_event_kind {
 	SC_EV_IO_URING_OPCODE,	/* nr: the io_uring opcode (IORING_OP_*) */
 	SC_EV_EXEC_UNEXPECTED,
 	SC_EV_UNSEEN_GUARDED,		/* unseen, x in the set and guarded */
+	SC_EV_END			/* one past the last kind */
 };
+_Static_assert(SC_EV_END <= SC_EV_KINDS,
+	       "struct sc_profile_stats counts every kind");
 
 /* io_uring opcodes a profile may submit: one bit per IORING_OP_* below
  * this; a larger opcode is never in a profile's set */

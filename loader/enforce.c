@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "metrics.h"
 #include "score.h"
 #include "syscalls.h"
 #include "syscfi.skel.h"
@@ -278,16 +279,36 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+int profile_stats(const struct syscfi_bpf *skel, uint32_t id,
+		  const struct event_ctx *ec, struct sc_profile_stats *per,
+		  int ncpu, struct sc_profile_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.pstats), &id, per))
+		return -1;
+	for (int c = 0; c < ncpu; c++) {
+		sum->tasks += per[c].tasks;
+		sum->syscalls += per[c].syscalls;
+		sum->violations += per[c].violations;
+		sum->kills += per[c].kills;
+		sum->dropped += per[c].dropped;
+		sum->unbound += per[c].unbound;
+		for (int k = 0; k < SC_EV_KINDS; k++)
+			sum->kinds[k] += per[c].kinds[k];
+	}
+	sum->dropped += event_unwritten(ec, id);
+	return 0;
+}
+
 /* per-profile counters, summed over CPUs, on stderr */
 static void print_summary(struct syscfi_bpf *skel,
 			  const struct sc_profile_set *set, uint32_t nprofiles,
 			  const struct event_ctx *ec)
 {
 	char name[SC_COMM_LEN * 4 + 1];
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.pstats);
+	int ncpu = libbpf_num_possible_cpus();
 	struct sc_profile_stats *per, sum;
 	uint32_t id;
-	int c;
 
 	if (ncpu <= 0)
 		return;
@@ -297,17 +318,8 @@ static void print_summary(struct syscfi_bpf *skel,
 	fprintf(stderr, "summary: %-16s %8s %12s %10s %6s %8s\n", "profile",
 		"tasks", "syscalls", "violations", "kills", "dropped");
 	for (id = 1; id <= nprofiles; id++) {
-		if (bpf_map_lookup_elem(fd, &id, per))
+		if (profile_stats(skel, id, ec, per, ncpu, &sum))
 			continue;
-		memset(&sum, 0, sizeof(sum));
-		for (c = 0; c < ncpu; c++) {
-			sum.tasks += per[c].tasks;
-			sum.syscalls += per[c].syscalls;
-			sum.violations += per[c].violations;
-			sum.kills += per[c].kills;
-			sum.dropped += per[c].dropped;
-		}
-		sum.dropped += event_unwritten(ec, id);
 		sc_text_escape(sc_profile_label(set->v[id - 1]),
 			       strlen(sc_profile_label(set->v[id - 1])), name,
 			       sizeof(name));
@@ -419,14 +431,17 @@ static void step_done(const struct loader_opts *opts, double start,
 			what);
 }
 
-/* poll events until a signal or the duration ends */
-static int poll_events(struct ring_buffer *rb, double duration)
+/* poll events until a signal or the duration ends; scrapes of the
+ * metrics endpoint (mx, if any) are served while the loop waits */
+static int poll_events(struct ring_buffer *rb, double duration,
+		       struct metrics *mx)
 {
 	double end = duration > 0 ? now_s() + duration : 0;
 	int err;
 
 	while (!stopping) {
-		err = ring_buffer__poll(rb, 100);
+		err = mx ? metrics_wait(mx, ring_buffer__epoll_fd(rb), 100) : 0;
+		err = err ?: ring_buffer__poll(rb, mx ? 0 : 100);
 		/* a stop and continue (SIGSTOP, a debugger) interrupts the
 		 * poll too: only SIGINT/SIGTERM, which set stopping, end it */
 		if (err == -EINTR)
@@ -495,6 +510,7 @@ int enforce_run(const struct loader_opts *opts)
 	struct sc_exe_key *exe = NULL;
 	struct pin_state pin = { .lock_fd = -1 };
 	struct event_ctx ec = { 0 };
+	struct metrics *mx = NULL;
 	char err[512];
 	size_t nexe = 0;
 	int rc = EXIT_USAGE, e;
@@ -543,6 +559,10 @@ int enforce_run(const struct loader_opts *opts)
 	}
 	rc = EXIT_KERNEL;
 	if (check_kernel())
+		goto cleanup;
+	/* the endpoint is bound before anything loads: a taken address
+	 * stops the start with nothing attached */
+	if (opts->metrics && !(mx = metrics_open(opts->metrics)))
 		goto cleanup;
 	if (opts->pin_dir && pin_open(&pin, opts->pin_dir))
 		goto cleanup;
@@ -610,6 +630,8 @@ reload:
 		fprintf(stderr, "loader: out of memory\n");
 		goto cleanup;
 	}
+	if (mx)
+		metrics_source(mx, skel, &set, &ec);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &ec, NULL);
 	if (!rb) {
 		fprintf(stderr, "loader: cannot open the ring buffer: %s\n", strerror(errno));
@@ -633,7 +655,7 @@ reload:
 		kill_domain_report(skel);
 	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
 		count_transitions(&set));
-	rc = poll_events(rb, opts->duration) ? EXIT_KERNEL : EXIT_OK;
+	rc = poll_events(rb, opts->duration, mx) ? EXIT_KERNEL : EXIT_OK;
 	/* detach first so the counters stop moving, then report them; pinned
 	 * links stay attached (closing our fds does not detach them) */
 	if (!opts->pin_dir)
@@ -653,6 +675,7 @@ reload:
 cleanup:
 	if (plan_join(&pt) && rc != EXIT_USAGE)
 		rc = EXIT_USAGE;	/* a bad table is exit 2 whoever runs us */
+	metrics_close(mx);
 	ring_buffer__free(rb);
 	event_ctx_free(&ec);
 	syscfi_bpf__destroy(skel);

@@ -44,18 +44,26 @@ int event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
 	ec->out = out;
 	ec->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	ec->unwritten = calloc(set->n + 1, sizeof(*ec->unwritten));
-	return ec->unwritten ? 0 : -1;
+	ec->delivered = calloc(set->n + 1, sizeof(*ec->delivered));
+	return ec->unwritten && ec->delivered ? 0 : -1;
 }
 
 void event_ctx_free(struct event_ctx *ec)
 {
 	free(ec->unwritten);
+	free(ec->delivered);
 	ec->unwritten = NULL;
+	ec->delivered = NULL;
 }
 
 uint64_t event_unwritten(const struct event_ctx *ec, uint32_t id)
 {
 	return ec->unwritten && id <= ec->set->n ? ec->unwritten[id] : 0;
+}
+
+uint64_t event_delivered(const struct event_ctx *ec, uint32_t id)
+{
+	return ec && ec->delivered && id <= ec->set->n ? ec->delivered[id] : 0;
 }
 
 void event_summary(const struct event_ctx *ec)
@@ -278,6 +286,8 @@ int event_print(struct event_ctx *ec, const struct sc_event *ev)
 	rc = write_all(fileno(ec->out), iov, 2);
 	if (rc)
 		count_unwritten(ec, ev, errno);
+	else if (ec->delivered && ev->profile <= ec->set->n)
+		ec->delivered[ev->profile]++;
 	free(s);
 	return rc;
 }

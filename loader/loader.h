@@ -39,6 +39,7 @@ struct loader_opts {
 	uint32_t rate;		/* events per second per task, 0: unlimited */
 	uint32_t burst;		/* rate limiter depth */
 	const char *pin_dir;	/* --pin: pin links and maps here, or adopt them */
+	const char *metrics;	/* --metrics ADDR:PORT: Prometheus endpoint */
 	char **paths;		/* PROFILE_DIR|PROFILE.json... */
 	int npaths;
 	/* --learn (learn.c) */
@@ -68,6 +69,7 @@ struct event_ctx {
 	int64_t boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	FILE *out;
 	uint64_t *unwritten;	/* by profile id: events the loader could not write */
+	uint64_t *delivered;	/* by profile id: events written */
 	uint64_t write_errors;	/* all profiles */
 	int first_errno;	/* of the first write error */
 };
@@ -138,6 +140,14 @@ void event_ctx_free(struct event_ctx *ec);
 int event_print(struct event_ctx *ec, const struct sc_event *ev);
 /* events of profile id that were not written: part of its dropped */
 uint64_t event_unwritten(const struct event_ctx *ec, uint32_t id);
+/* events of profile id that were written */
+uint64_t event_delivered(const struct event_ctx *ec, uint32_t id);
+/* enforce.c: profile id's counters summed over the ncpu entries of per
+ * (scratch), the events the loader could not write added to dropped:
+ * what the summary and the metrics show; -1 when it cannot be read */
+int profile_stats(const struct syscfi_bpf *skel, uint32_t id,
+		  const struct event_ctx *ec, struct sc_profile_stats *per,
+		  int ncpu, struct sc_profile_stats *sum);
 /* the summary's line on write errors, if any */
 void event_summary(const struct event_ctx *ec);
 /* "ip:port", "[ip6]:port", "unix:path"... of raw sockaddr bytes */

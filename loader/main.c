@@ -10,13 +10,14 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "metrics.h"
 #include "syscalls.h"
 #include "sysset.h"
 #include "text.h"
 
 /* long options without a short one */
 enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT, OPT_GUARDED,
-       OPT_CALIBRATE, OPT_MARGIN, OPT_ROOT };
+       OPT_CALIBRATE, OPT_MARGIN, OPT_ROOT, OPT_METRICS };
 
 static void usage(FILE *f)
 {
@@ -51,6 +52,8 @@ static void usage(FILE *f)
 "      --root DIR        look the profiles' exe and exec paths up in DIR, as\n"
 "                        its / (a container: the host's root, /proc/1/root\n"
 "                        with the host's PID namespace; default /)\n"
+"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                        (numeric: 127.0.0.1:9477, [::1]:9477, 0.0.0.0:9477)\n"
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -81,6 +84,7 @@ static void usage(FILE *f)
 "  sudo loader/loader --threshold 6.5 --duration 60 res/\n"
 "  sudo loader/loader --pin --kill res/         # restart it the same way to adopt\n"
 "  sudo loader/loader --unpin\n"
+"  sudo loader/loader --kill --json --metrics 127.0.0.1:9477 res/\n"
 "  sudo loader/loader --learn --comm nginx -o profiles/ --duration 3600\n"
 "  sudo loader/loader --learn --cgroup /sys/fs/cgroup/app -o profiles/\n",
 		SC_GRADED_THRESHOLD_DEFAULT);
@@ -187,6 +191,7 @@ int main(int argc, char **argv)
 		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
 		{ "margin", required_argument, NULL, OPT_MARGIN },
 		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader_opts o = { .threshold = -1, .margin = -1, .rate = 10, .out_dir = "res",
@@ -280,6 +285,17 @@ int main(int argc, char **argv)
 			if (root_open(optarg))
 				return EXIT_USAGE;
 			break;
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (metrics_parse(optarg, &ss, &len, err, sizeof(err))) {
+				fprintf(stderr, "loader: --metrics %s: %s\n", optarg, err);
+				return EXIT_USAGE;
+			}
+			o.metrics = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -291,7 +307,7 @@ int main(int argc, char **argv)
 	if (test_no_hot(&o) < 0)
 		return EXIT_USAGE;
 	if (unpin) {
-		if (optind < argc || o.pin_dir || learn || targets) {
+		if (optind < argc || o.pin_dir || o.metrics || learn || targets) {
 			fprintf(stderr, "loader: --unpin takes no profiles and no other mode\n");
 			return EXIT_USAGE;
 		}
@@ -304,8 +320,8 @@ int main(int argc, char **argv)
 	/* a reader that goes away must not end enforcement: a write to a
 	 * closed pipe is an error that events.c counts, not a signal */
 	signal(SIGPIPE, SIG_IGN);
-	if ((learn || targets) && o.pin_dir) {
-		fprintf(stderr, "loader: --pin is for enforcement, not --learn\n");
+	if ((learn || targets) && (o.pin_dir || o.metrics)) {
+		fprintf(stderr, "loader: --pin and --metrics are for enforcement, not --learn\n");
 		return EXIT_USAGE;
 	}
 	if (learn || targets)

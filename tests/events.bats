@@ -36,18 +36,10 @@ profile_json() {
 # lines delivered + dropped = violations, and more than 0 violations;
 # with json, every line must parse as strict UTF-8 JSON
 check_accounts() {
-	python3 - "$@" <<'EOF'
+	PYTHONPATH="$ROOT/tests" PYTHONDONTWRITEBYTECODE=1 python3 - "$@" <<'EOF'
 import json, re, sys
+from text_escape import esc
 events, err, mode = sys.argv[1:4]
-
-def esc(b):
-    out = ''
-    for c in b:
-        if 0x20 < c < 0x7f and c != 0x5c:
-            out += chr(c)
-        else:
-            out += {0x5c: '\\\\', 10: '\\n', 9: '\\t', 13: '\\r'}.get(c, '\\x%02x' % c)
-    return out
 
 got = {}
 for line in open(events, 'rb').read().split(b'\n')[:-1]:
