@@ -246,6 +246,8 @@ enum sc_event_kind {
 	SC_EV_SIGRETURN,		/* rt_sigreturn with no signal frame open */
 	SC_EV_IO_URING_OPCODE,	/* nr: the io_uring opcode (IORING_OP_*) */
 	SC_EV_EXEC_UNEXPECTED,
+	SC_EV_SIGRETURN_FORGED,	/* rt_sigreturn through a frame whose saved
+				 * stack pointer no delivery recorded */
 };
 
 /* io_uring opcodes a profile may submit: one bit per IORING_OP_* below
