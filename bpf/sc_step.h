@@ -35,10 +35,20 @@
 #define SC_FRAMES_MAX	4
 #define SC_LOST_MAX	255
 
+/* how far below the stack pointer recorded at delivery the one an
+ * rt_sigreturn restores may be: a runtime that injects a call from its
+ * handler (Go's preemption and panics) pushes a return address onto the
+ * interrupted stack.  One red zone's worth; a forged frame must still
+ * name the interrupted stack to within these bytes. */
+#define SC_SIGFRAME_SP_SLACK 128
+
 struct sc_frame {
 	__u16 a, b;		/* the state the signal interrupted */
 	__u16 restart;		/* its pending re-issue (1 + nr, 0: none) */
 	__u16 pad;
+	__u64 sp;		/* the interrupted user stack pointer, which
+				 * the handler's frame saves; 0: unknown (the
+				 * replay), nothing to compare */
 };
 
 /*
@@ -123,6 +133,14 @@ SC_INLINE __u32 sc_unseen_kind(void *ctx, int in_set, __u32 x)
 		return SC_EV_UNSEEN_GUARDED;
 	return SC_EV_UNSEEN_TRANSITION;
 }
+
+/* the stack pointer the current rt_sigreturn will restore, read from the
+ * user's signal frame; 0 when it cannot be read.  Only the kernel has the
+ * user's memory: the replay reads nothing, and its frames record no
+ * stack pointer either */
+#ifndef SC_SIGRETURN_SP
+#define SC_SIGRETURN_SP(ctx) ((void)(ctx), 0ull)
+#endif
 
 /* the slot holding key, or 0: linear probe from its home, at most
  * SC_PROBE_MAX slots, an empty slot ends it */
@@ -256,10 +274,12 @@ SC_INLINE void sc_core_fork(struct sc_core *child, const struct sc_core *parent,
  * view of a strace "--- SIG ---" line, docs/design.md "Signals").
  * restart_nr: the syscall it interrupted, which the kernel re-issues or
  * user space may retry, or -1.  handler: a handler runs, so the state is
- * saved in a frame and the handler starts in (SIGNAL, SIGNAL).  Past
- * SC_FRAMES_MAX frames, the oldest is forgotten (counted in lost).
+ * saved in a frame and the handler starts in (SIGNAL, SIGNAL).  sp: the
+ * interrupted user stack pointer, 0 when unknown.  Past SC_FRAMES_MAX
+ * frames, the oldest is forgotten (counted in lost).
  */
-SC_INLINE void sc_signal(struct sc_core *c, int handler, long restart_nr)
+SC_INLINE void sc_signal(struct sc_core *c, int handler, long restart_nr,
+			 __u64 sp)
 {
 	__u32 i;
 
@@ -281,15 +301,16 @@ SC_INLINE void sc_signal(struct sc_core *c, int handler, long restart_nr)
 	c->frames[i].b = c->b;
 	c->frames[i].restart = c->restart;
 	c->frames[i].pad = 0;
+	c->frames[i].sp = sp;
 	c->nframes++;
 	c->restart = 0;
 	c->a = SC_SIGNAL;
 	c->b = SC_SIGNAL;
 }
 
-/* rt_sigreturn: the newest frame's state comes back; 0 when no frame is
- * open (sigreturn-oriented programming: a violation).  A forgotten frame
- * restores UNKNOWN. */
+/* rt_sigreturn: the newest frame's state comes back (1); 0 when no frame
+ * is open (sigreturn-oriented programming: a violation).  A forgotten
+ * frame restores UNKNOWN (2). */
 SC_INLINE int sc_sigreturn(struct sc_core *c)
 {
 	__u32 i;
@@ -306,7 +327,7 @@ SC_INLINE int sc_sigreturn(struct sc_core *c)
 		c->lost--;
 		c->a = SC_UNKNOWN;
 		c->b = SC_UNKNOWN;
-		return 1;
+		return 2;
 	}
 	return 0;
 }
@@ -343,6 +364,37 @@ SC_INLINE __u16 sc_novel_cost(struct sc_core *c, __u32 x, __u16 cost)
 	c->novel[c->novel_pos & (SC_NOVEL_MAX - 1)] = key;
 	c->novel_pos++;
 	return cost;
+}
+
+/*
+ * Was the frame rt_sigreturn just closed (frames[c->nframes]) forged?
+ * The stack pointer saved in the user's frame must be one recorded at a
+ * delivery open until this call, or at most SC_SIGFRAME_SP_SLACK bytes
+ * below it.  Any of them, not only the newest: a handler that a nested
+ * one left by siglongjmp returns past that abandoned frame.  Not checked
+ * (0) when the closed frame's stack pointer is unknown, when the saved one
+ * cannot be read, or when frames were forgotten (past the bound, or
+ * before the task was bound): the call may return through one of those.
+ */
+SC_INLINE int sc_sigframe_forged(void *ctx, const struct sc_core *c)
+{
+	__u32 i, n = c->nframes;
+	__u64 want, sp;
+
+	/* n < SC_FRAMES_MAX after a close; the mask is for the verifier */
+	if (c->lost || !c->frames[n & (SC_FRAMES_MAX - 1)].sp)
+		return 0;
+	sp = SC_SIGRETURN_SP(ctx);
+	if (!sp)
+		return 0;
+	for (i = 0; i < SC_FRAMES_MAX; i++) {
+		if (i > n)
+			break;
+		want = c->frames[i].sp;
+		if (want && sp <= want && want - sp <= SC_SIGFRAME_SP_SLACK)
+			return 0;
+	}
+	return 1;
 }
 
 /* ---- the step ------------------------------------------------------------ */
@@ -386,11 +438,16 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 				return 0;
 			}
 		}
-		/* 3. the end of a handler brings back what it interrupted */
+		/* 3. the end of a handler brings back what it interrupted;
+		 * a forged frame closes the newest one all the same (the
+		 * kernel restores the forged one), and is reported */
 		if (x == SC_NR_rt_sigreturn) {
-			if (sc_sigreturn(c)) {
+			r = sc_sigreturn(c);
+			if (r) {
 				v->skipped = SC_SKIP_SIGRETURN;
-				return 0;
+				if (r == 1 && !learn && sc_sigframe_forged(ctx, c))
+					v->kind = SC_EV_SIGRETURN_FORGED;
+				return v->kind;
 			}
 			if (!learn)
 				v->kind = SC_EV_SIGRETURN;

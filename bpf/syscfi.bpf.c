@@ -38,6 +38,42 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* a store the compiler may not reorder against another such store */
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
+/* rt_sigreturn finds its struct rt_sigframe one word below the user's
+ * stack pointer (the handler's ret popped pretcode) and restores the
+ * stack pointer saved in it (sc_sigframe_forged in bpf/sc_step.h).  The
+ * frame is user ABI: BTF gives its layout where the kernel has the type,
+ * else the uapi one, pretcode (8) and ucontext's uc_flags, uc_link and
+ * uc_stack (40), then sigcontext, whose sp is its 16th word. */
+#define SIGFRAME_SP_OFF	(8 + 40 + 15 * 8)
+_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.uc_mcontext.sp) ==
+	       SIGFRAME_SP_OFF, "x86_64 rt_sigframe: the uapi layout");
+
+/* the stack pointer the current rt_sigreturn restores; 0 when the frame
+ * cannot be read (a page not present: then nothing is checked).  Out of
+ * line: inlined, its helper calls change how the compiler keeps the
+ * step's values in registers, on every syscall's path (docs/
+ * performance.md) */
+static __noinline __u64 sigreturn_sp(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct rt_sigframe *frame;
+	__u64 sp = 0;
+
+	if (!regs)
+		return 0;
+	frame = (struct rt_sigframe *)(BPF_CORE_READ(regs, sp) - sizeof(long));
+	if (bpf_core_type_exists(struct rt_sigframe)) {
+		if (bpf_core_read_user(&sp, sizeof(sp), &frame->uc.uc_mcontext.sp))
+			return 0;
+	} else if (bpf_probe_read_user(&sp, sizeof(sp),
+				       (char *)frame + SIGFRAME_SP_OFF)) {
+		return 0;
+	}
+	return sp;
+}
+#define SC_SIGRETURN_SP(ctx) sigreturn_sp()
+
 /* ---- run-time knobs, set by the loader between open and load ------------ */
 const volatile __u32 kill_mode = 0;	/* 1: SIGKILL on violations ... */
 const volatile __u32 policy = SC_POLICY_STRICT;	/* ... which ones: kills() */
@@ -1223,7 +1259,8 @@ int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
 
 /* a signal reaches a profiled thread (sc_signal in bpf/sc_step.h).  This
  * runs in the receiving thread before its handler's frame is set up, so
- * the registers still hold the interrupted syscall's number and result. */
+ * the registers still hold the interrupted syscall's number and result,
+ * and the stack pointer the frame will save. */
 SEC("tp_btf/signal_deliver")
 int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info,
 	     struct k_sigaction *ka)
@@ -1233,6 +1270,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info,
 	struct pt_regs *regs;
 	long orig, ret, restart = -1;
 	struct sc_task *t;
+	__u64 sp = 0;
 
 	if (no_storage(task))
 		return 0;
@@ -1243,6 +1281,9 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info,
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (regs) {
+		/* the interrupted stack pointer: what the handler's frame
+		 * saves, on the altstack or not */
+		sp = BPF_CORE_READ(regs, sp);
 		orig = BPF_CORE_READ(regs, orig_ax);
 		ret = BPF_CORE_READ(regs, ax);
 		if (orig >= 0 && (ret == -EINTR || ret == -ERESTARTSYS ||
@@ -1252,7 +1293,7 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info,
 	}
 	/* SIG_DFL is 0 and SIG_IGN 1: anything else is a handler */
 	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
-	sc_signal(&t->c, handler > 1, restart);
+	sc_signal(&t->c, handler > 1, restart, sp);
 	return 0;
 }
 

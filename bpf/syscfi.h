@@ -259,6 +259,8 @@ enum sc_event_kind {
 	SC_EV_IO_URING_OPCODE,	/* nr: the io_uring opcode (IORING_OP_*) */
 	SC_EV_EXEC_UNEXPECTED,
 	SC_EV_UNSEEN_GUARDED,		/* unseen, x in the set and guarded */
+	SC_EV_SIGRETURN_FORGED,	/* rt_sigreturn through a frame whose saved
+				 * stack pointer no delivery recorded */
 	SC_EV_END			/* one past the last kind */
 };
 _Static_assert(SC_EV_END <= SC_EV_KINDS,

@@ -51,7 +51,8 @@ int sc_task_step(const struct sc_table *t, struct sc_core *st, long nr,
 
 void sc_task_signal(struct sc_core *st, int handler, long restart_nr)
 {
-	sc_signal(st, handler, restart_nr);
+	/* no user stack here: the frame's pointer is unknown, not checked */
+	sc_signal(st, handler, restart_nr, 0);
 }
 
 static void learn_settings(struct sc_core *st, uint32_t flags,
@@ -101,6 +102,7 @@ const char *sc_event_kind_name(unsigned kind)
 	case SC_EV_IO_URING_OPCODE: return "io-uring-opcode";
 	case SC_EV_EXEC_UNEXPECTED: return "exec-unexpected";
 	case SC_EV_UNSEEN_GUARDED: return "unseen-guarded";
+	case SC_EV_SIGRETURN_FORGED: return "sigreturn-forged";
 	}
 	return "unknown";
 }

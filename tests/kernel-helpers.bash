@@ -9,6 +9,9 @@ op_calls() {
 	o) echo openat close ;; n) echo prctl ;; x) echo execve ;;
 	s|S) echo nanosleep ;; f) echo fork ;; c) echo socket connect close ;;
 	A) echo rt_sigaction ;; K) echo getpid kill ;; R) echo rt_sigreturn ;;
+	T) echo sigaltstack rt_sigaction ;; N|I|F) echo rt_sigaction ;;
+	M) echo getpid kill ;; E) echo rt_sigaction rt_sigaction ;;
+	J) echo rt_sigaction getpid kill ;;
 	esac
 }
 
@@ -51,7 +54,7 @@ write_profile() {
 
 # build scprog once per file as $KDIR/$1 (a unique comm of <= 15 bytes)
 build_prog() {
-	gcc -O2 -static -nostdlib -fno-stack-protector -o "$KDIR/$1" \
+	gcc -O2 -static -nostdlib -fno-stack-protector -mno-red-zone -o "$KDIR/$1" \
 		"$ROOT/tests/kernel/scprog.c"
 }
 

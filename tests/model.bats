@@ -30,6 +30,22 @@ learn_live() {
 	[ -f "$KDIR/live/$PROG.json" ]
 }
 
+# clean_under_kill PROFILE ARGS...: under --kill (strict), $PROG run once
+# with each ARGS (split into words) exits 0, and nothing is reported
+clean_under_kill() {
+	local prof=$1 args
+	shift
+	start_loader --json --kill "$prof"
+	for args in "$@"; do
+		# shellcheck disable=SC2086
+		run "$KDIR/$PROG" $args
+		[ "$status" -eq 0 ] || { cat "$KDIR/events" >&2; false; }
+	done
+	stop_loader
+	[ ! -s "$KDIR/events" ]
+	[ "$(summary_of "$PROG" | cut -d' ' -f3,4)" = "0 0" ]
+}
+
 row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	jq --arg a "$2" --arg b "$3" --arg x "$4" \
 		'[.transitions[] | select(.[0] == $a and .[1] == $b and .[2] == $x) | .[3]] | add // 0' "$1"
@@ -64,6 +80,32 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	stop_loader
 	[ "$status" -ne 0 ]
 	grep -q '"kind":"sigreturn-unexpected","action":"killed"' "$KDIR/events"
+}
+
+@test "model: rt_sigreturn through a forged frame in a handler is sigreturn-forged, killed under both policies" {
+	learn_live pAKu
+	# F makes the same syscalls as A: only the forged frame differs
+	start_loader --json "$KDIR/live/$PROG.json"
+	run "$KDIR/$PROG" pFKu
+	stop_loader
+	[ "$status" -eq 3 ]	# monitored: the forged context ran
+	[ "$(count_kind sigreturn-forged)" -eq 1 ]
+	[ "$(wc -l < "$KDIR/events")" -eq 1 ]
+	grep -q '"kind":"sigreturn-forged","action":"alert",.*"transition":\["SIGNAL","getuid","rt_sigreturn"\]' "$KDIR/events"
+	local policy
+	for policy in strict graded; do
+		start_loader --json --kill --policy "$policy" "$KDIR/live/$PROG.json"
+		run "$KDIR/$PROG" pFKu
+		stop_loader
+		[ "$status" -eq 137 ]
+		grep -q '"kind":"sigreturn-forged","action":"killed"' "$KDIR/events"
+	done
+}
+
+@test "model: real handlers are not sigreturn-forged: nested, on an alternate stack, left by siglongjmp, injecting a call" {
+	local all=(pAKu pTKu pANMu pJAKu pJJJJJAKu pEKu pIKu)
+	learn_live "${all[@]}"
+	clean_under_kill "$KDIR/live/$PROG.json" "${all[@]}"
 }
 
 @test "model: transparent calls neither move the state nor are checked" {
@@ -188,14 +230,11 @@ three_traces_ten_runs() {
 		strace -f -o "$KDIR/t$i.syscall" "$KDIR/$PROG" "$@" | cat > /dev/null
 	done
 	"$EXTRACTOR" -q -o "$KDIR/prof" "$KDIR"/t?.syscall
-	start_loader --json --kill "$KDIR/prof"
+	local runs=()
 	for i in $(seq 10); do
-		run "$KDIR/$PROG" "$@"
-		[ "$status" -eq 0 ] || { cat "$KDIR/events" >&2; false; }
+		runs+=("$*")
 	done
-	stop_loader
-	[ ! -s "$KDIR/events" ]
-	[ "$(summary_of "$PROG" | cut -d' ' -f3,4)" = "0 0" ]
+	clean_under_kill "$KDIR/prof" "${runs[@]}"
 }
 
 @test "model: a thread that is joined, recorded 3 times with strace, passes 10 runs under --kill" {
@@ -224,5 +263,32 @@ three_traces_ten_runs() {
 	o=$(printf '%s\n' "${lines[@]}" | jq -c '[.kind, .transition, .score_sum]')
 	[ -n "$k" ]
 	grep -q '"SIGNAL","SIGNAL","write"' <<< "$k"
+	diff <(echo "$k") <(echo "$o")
+}
+
+@test "model: the kernel's events equal extractor --check --json with nested, alternate-stack and siglongjmp handlers" {
+	local all="pANMu pTKu pJAKu pEKu pIKu" ops i=0
+	for ops in $all; do
+		strace -f -o "$KDIR/train$i.syscall" "$KDIR/$PROG" "$ops"
+		i=$((i + 1))
+	done
+	"$EXTRACTOR" -q -o "$KDIR/prof" "$KDIR"/train*.syscall
+	# no handler's first call is known: a violation in every handler
+	jq 'del(.transitions[] | select(.[0] == "SIGNAL"))' "$KDIR/prof/$PROG.json" > "$KDIR/p.json"
+	mv "$KDIR/p.json" "$KDIR/prof/$PROG.json"
+	start_loader --json --rate 0 "$KDIR/prof"
+	i=0
+	for ops in $all; do
+		strace -f -o "$KDIR/run$i.syscall" "$KDIR/$PROG" "$ops"
+		i=$((i + 1))
+	done
+	stop_loader
+	run "$EXTRACTOR" --check "$KDIR/prof" --json "$KDIR"/run?.syscall
+	[ "$status" -eq 1 ]
+	local k o
+	k=$(jq -c '[.kind, .transition, .score_sum]' "$KDIR/events")
+	o=$(printf '%s\n' "${lines[@]}" | jq -c '[.kind, .transition, .score_sum]')
+	[ -n "$k" ]
+	! grep -q sigreturn <<< "$k"
 	diff <(echo "$k") <(echo "$o")
 }
