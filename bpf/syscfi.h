@@ -178,6 +178,15 @@ struct sc_profile_info {
 	__u64 transparent[SC_NR_MAX / 64];	/* SC_PF_V2: the transparent set */
 };
 
+/* a profile's name ("parent/comm" when scoped), by profile id: ids are
+ * kept by name from one profile set to the next (docs/architecture.md,
+ * "Reload") */
+#define SC_LABEL_LEN	160		/* 9 comms of 15 bytes and their '/' */
+
+struct sc_pname {
+	char label[SC_LABEL_LEN];
+};
+
 /* per-profile counters (per-CPU array indexed by profile id) */
 struct sc_profile_stats {
 	__u64 tasks;		/* tasks bound (exec, fork, --existing) */
