@@ -758,7 +758,7 @@ reload:
 		E.skel = set_object_load(&E, &ns.set, &shape, ns.nexe, 1);
 		if (!E.skel)
 			goto cleanup;
-		step_done(opts, start, "BPF maps created, program loaded");
+		step_done(opts, start, "BPF object opened, maps created, program loaded (profile set)");
 		if (plan_join(&pt)) {
 			rc = EXIT_USAGE;
 			goto cleanup;

@@ -177,7 +177,10 @@ int next_set_read(struct next_set *ns, const struct loader_opts *opts,
 {
 	if (next_set_load(ns, opts, labels, nlabels, err, errlen))
 		return -1;
-	if (sc_table_plan(&ns->table, &ns->set, opts->threshold, err, errlen))
+	/* sized as a start sizes it, so that the same profiles give the same
+	 * table (an adopter compares them) */
+	if (sc_table_plan_min(&ns->table, &ns->set, opts->threshold,
+			      sc_table_size_bound(&ns->set), err, errlen))
 		goto fail;
 	ns->exe = resolve_exes(&ns->set, ns->gone, &ns->nexe);
 	if (!ns->exe) {
