@@ -27,6 +27,10 @@
 /* sc_core.flags beyond the profile's SC_PF_*: settings copied (no
  * settings, no check: a profile id the table does not know) */
 #define SC_TF_INFO	(1u << 31)
+/* sc_core.flags bits the step never reads or writes: the includer's (the
+ * kernel keeps the generation of the profile set there) */
+#define SC_TF_SPARE	0x7fff0000u
+#define SC_TF_SPARE_SHIFT 16
 
 /* unseen transitions a thread remembers having paid for (a power of 2) */
 #define SC_NOVEL_MAX	8

@@ -91,6 +91,22 @@ const volatile __u64 learn_cgroup = 0;	/* SC_LEARN_CGROUP: cgroup v2 id ... */
 const volatile __u32 learn_cg_level = 0;	/* ... and its depth below the root */
 const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
 
+/* ---- profile sets and their swap (docs/architecture.md, "Reload") ------
+ * The programs attached are small dispatchers that tail-call slot 0 of
+ * their hook's jump table (jt_*): the step programs of the profile set in
+ * force, one BPF object a set, whose maps (table, settings, bindings,
+ * counters) are that set's own; task storage, hot slots, the ring and the
+ * counters of .bss are shared by every set.  A reload loads the new set's
+ * object, moves the old programs to slot 1 and puts the new ones in slot
+ * 0; until set_cur reaches the new set's generation, the new programs hand
+ * every event to the old ones (slot 1), so a task meets one set at a time
+ * and never none.  One store of set_cur then swaps every hook at once. */
+const volatile __u32 set_gen = 0;	/* the generation of this object's set */
+__u32 set_cur SEC(".data.sets") = 0;	/* the generation in force */
+__u32 set_made SEC(".data.sets") = 0;	/* the last generation handed out */
+__u32 set_refused SEC(".data.sets") = 0;	/* reloads refused (loader --reload) */
+__u32 loader_pid SEC(".data.sets") = 0;	/* the loader that reads the ring, 0: none */
+
 /* per-thread state: the contract's (struct sc_core, bpf/sc_step.h) first,
  * so that in a hot slot what every step reads shares the first cache
  * line with the slot's tag; the rest is read at binding, exit or on a
@@ -210,6 +226,40 @@ struct {
 	__type(key, int);
 	__type(value, struct sc_task);
 } tasks SEC(".maps");
+
+/* the jump tables: slot 0 the set in force, slot 1 the set it replaces
+ * while a swap is open.  One table a hook: a program array takes programs
+ * of one attach point only */
+#define JT(name)							\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
+		__uint(max_entries, 2);					\
+		__type(key, __u32);					\
+		__type(value, __u32);					\
+	} name SEC(".maps")
+JT(jt_enter);
+JT(jt_exec);
+JT(jt_fork);
+JT(jt_exit);
+JT(jt_uring);
+
+/* counters of the sets a reload replaced, by profile id (the loader adds
+ * them to pstats in the summary); no program reads them */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sc_profile_stats);
+	__uint(max_entries, 1);		/* resized: number of profiles + 1 */
+} pbase SEC(".maps");
+
+/* profile id -> its name, so that a loader that adopts pinned state keeps
+ * every id on its profile; no program reads it */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sc_pname);
+	__uint(max_entries, 1);		/* resized: number of profiles + 1 */
+} pnames SEC(".maps");
 
 /* violations for the loader */
 struct {
@@ -453,6 +503,9 @@ static __always_inline void hot_release(struct sc_task *s)
 	WRITE_ONCE(h->busy, 0);
 }
 
+/* this set's generation where a task's flags keep it (SC_TF_SPARE) */
+#define SET_GEN_BITS	((set_gen << SC_TF_SPARE_SHIFT) & SC_TF_SPARE)
+
 /* --learn: the transparent set of the programs learned (the default or
  * --transparent), words of 64 calls */
 const volatile __u64 learn_transparent[SC_NR_MAX / 64] = {};
@@ -471,6 +524,7 @@ static __always_inline void task_settings(struct sc_task *t, __u32 p)
 		return;
 	}
 	sc_core_settings(&t->c, bpf_map_lookup_elem(&pinfo, &p));
+	t->c.flags |= SET_GEN_BITS;
 }
 
 /* add the task's syscalls not yet counted to its profile's pstats entry;
@@ -503,6 +557,54 @@ static __always_inline void task_unbind(struct sc_task *t)
 	st = stats_of(t->c.profile);
 	if (st)
 		st->unbound++;
+}
+
+/* a step program of a set not yet in force hands the event to the set it
+ * replaces (jump table slot 1); with none there it goes on itself */
+static __always_inline int set_defers(void)
+{
+	return set_cur < set_gen;
+}
+
+/* was the state of t made under this object's set?  The flags are read by
+ * every step anyway: one compare of a word already in the cache line */
+static __always_inline int task_gen_ok(const struct sc_task *t)
+{
+	return ((t->c.flags ^ SET_GEN_BITS) & SC_TF_SPARE) == 0;
+}
+
+/* the first event of a task under a new set: ids are kept by name from
+ * set to set, so its profile, if the new set still has it, is the same
+ * id; its settings are copied again, the transition cache (slots of the
+ * old table) is emptied, and the score starts over if the window changed.
+ * A task whose profile is gone is unbound, as by an exec into an
+ * unprofiled program.  Its state, or NULL when unbound.  Only in the
+ * task's own context (its syscall, exec or fork). */
+static __always_inline struct sc_task *task_migrate(struct task_struct *task,
+						    struct sc_task *t)
+{
+	__u32 p = t->c.profile;
+	struct sc_profile_info *pi = bpf_map_lookup_elem(&pinfo, &p);
+	struct sc_task *s;
+
+	if (pi && pi->window) {
+		if (pi->window != t->c.window)
+			__builtin_memset(&t->c.score, 0, sizeof(t->c.score));
+		sc_core_settings(&t->c, pi);
+		t->c.flags |= SET_GEN_BITS;
+		__builtin_memset(t->tcache, 0, sizeof(t->tcache));
+		return t;
+	}
+	task_unbind(t);
+	s = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (!s)
+		return NULL;
+	hot_release(s);
+	if (existing_mode)
+		s->c.profile = 0;
+	else
+		bpf_task_storage_delete(&tasks, task);
+	return NULL;
 }
 
 /* token bucket per task: refill it for the time since its last refill
@@ -936,6 +1038,11 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 	p = t->c.profile;
 	if (!p)
 		return 0;
+	if (!task_gen_ok(t)) {
+		t = task_migrate(task, t);
+		if (!t)
+			return 0;
+	}
 	if (learn) {
 		/* --learn counts what it learns from, as the extractor: 0..511 */
 		st = stats_of(p);
@@ -973,21 +1080,75 @@ static __noinline int sys_enter_stored(struct pt_regs *regs, long nr,
 	return sys_enter(regs, nr, task, 0, 0);
 }
 
-/* the loader autoloads exactly one of these three (loader/enforce.c
- * choose_programs) */
+/* the dispatchers (the programs attached under enforcement): an
+ * unprofiled task leaves the plain one after one load, as it left the
+ * step before there were sets; the others go to the set in force
+ * (jump table slot 0).  The loader autoloads one sys_enter dispatcher
+ * and the matching step (loader/enforce.c choose_programs). */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	if (no_storage(task))
+	if (no_storage(bpf_get_current_task_btf()))
 		return 0;
-	return sys_enter_stored(regs, nr, task);
+	bpf_tail_call(ctx, &jt_enter, 0);
+	return 0;
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter_lazy, struct pt_regs *regs, long nr)
 {
+	bpf_tail_call(ctx, &jt_enter, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	bpf_tail_call(ctx, &jt_exec, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	bpf_tail_call(ctx, &jt_fork, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
+{
+	if (no_storage(task))
+		return 0;
+	bpf_tail_call(ctx, &jt_exit, 0);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(handle_uring_submit, struct io_kiocb *req)
+{
+	bpf_tail_call(ctx, &jt_uring, 0);
+	return 0;
+}
+
+/* the steps: a set's programs, in its jump table slots (or attached
+ * themselves under --learn, where no set is ever swapped) */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(step_sys_enter, struct pt_regs *regs, long nr)
+{
+	/* its dispatcher has seen storage: no second look */
+	if (set_defers())
+		bpf_tail_call(ctx, &jt_enter, 1);
+	return sys_enter_stored(regs, nr, bpf_get_current_task_btf());
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(step_sys_enter_lazy, struct pt_regs *regs, long nr)
+{
+	if (set_defers())
+		bpf_tail_call(ctx, &jt_enter, 1);
 	return sys_enter(regs, nr, bpf_get_current_task_btf(), 1, 0);
 }
 
@@ -1156,7 +1317,7 @@ static __always_inline __u32 exec_by_edge(struct sc_task *t, __u32 top,
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
+int BPF_PROG(step_exec, struct task_struct *task, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
 	struct pt_regs *regs;
@@ -1164,9 +1325,15 @@ int BPF_PROG(handle_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	__u32 p, call;
 	int checked = 0;
 
-	p = profile_of_exec(task, bprm);
+	if (set_defers())
+		bpf_tail_call(ctx, &jt_exec, 1);
 	s = bpf_task_storage_get(&tasks, task, 0, 0);
 	t = state_of(s);
+	if (s && t && t->c.profile && !task_gen_ok(t) && !task_migrate(task, t)) {
+		s = bpf_task_storage_get(&tasks, task, 0, 0);
+		t = state_of(s);
+	}
+	p = profile_of_exec(task, bprm);
 	if (!learn_mode && s && t && t->c.profile && (t->c.flags & SC_PF_EDGES)) {
 		p = exec_by_edge(t, p, bprm);
 		checked = 1;
@@ -1227,14 +1394,18 @@ static __always_inline void kill_child(struct task_struct *child)
 }
 
 SEC("tp_btf/sched_process_fork")
-int BPF_PROG(handle_sched_process_fork, struct task_struct *parent,
-	     struct task_struct *child)
+int BPF_PROG(step_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct sc_profile_stats *st;
 	struct sc_task *pt, *cs, *ct;
 
+	if (set_defers())
+		bpf_tail_call(ctx, &jt_fork, 1);
 	pt = state_of(bpf_task_storage_get(&tasks, parent, 0, 0));
 	if (!pt || !pt->c.profile)
+		return 0;
+	/* the fork runs in the parent: its state may be brought over */
+	if (!task_gen_ok(pt) && !(pt = task_migrate(parent, pt)))
 		return 0;
 	cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs) {
@@ -1300,10 +1471,12 @@ int BPF_PROG(handle_signal_deliver, int sig, struct kernel_siginfo *info,
 /* a bound task's last syscalls go into the summary when it exits, and its
  * hot slot is given back */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
+int BPF_PROG(step_exit, struct task_struct *task)
 {
 	struct sc_task *s, *t;
 
+	if (set_defers())
+		bpf_tail_call(ctx, &jt_exit, 1);
 	if (no_storage(task))
 		return 0;
 	s = bpf_task_storage_get(&tasks, task, 0, 0);
@@ -1326,15 +1499,18 @@ int BPF_PROG(handle_sched_process_exit, struct task_struct *task)
 #define PF_IO_WORKER	0x00000010	/* include/linux/sched.h */
 
 SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(handle_uring_submit, struct io_kiocb *req)
+int BPF_PROG(step_uring, struct io_kiocb *req)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_struct *owner = task;
+	struct sc_profile_info *pi;
 	struct sc_verdict v = {};
 	struct sc_task *t;
 	__u32 p, op = BPF_CORE_READ(req, opcode);
 	__u64 bit = op < SC_URING_OPS ? 1ull << op : 0, *ops;
 
+	if (set_defers())
+		bpf_tail_call(ctx, &jt_uring, 1);
 	if (task->flags & PF_IO_WORKER)
 		owner = task->group_leader;
 	if (!owner)
@@ -1343,6 +1519,14 @@ int BPF_PROG(handle_uring_submit, struct io_kiocb *req)
 	if (!t || !t->c.profile)
 		return 0;
 	p = t->c.profile;
+	/* an io thread may run beside its owner: the owner's state is left
+	 * to the owner's own events to bring over; its profile must still
+	 * be in this set, whose id it keeps */
+	if (!task_gen_ok(t)) {
+		pi = bpf_map_lookup_elem(&pinfo, &p);
+		if (!pi || !pi->window)
+			return 0;
+	}
 	ops = bpf_map_lookup_elem(&uring_ops, &p);
 	if (learn_mode) {
 		if (ops && bit)

@@ -183,6 +183,15 @@ struct sc_profile_info {
 	__u64 transparent[SC_NR_MAX / 64];	/* SC_PF_V2: the transparent set */
 };
 
+/* a profile's name ("parent/comm" when scoped), by profile id: ids are
+ * kept by name from one profile set to the next (docs/architecture.md,
+ * "Reload") */
+#define SC_LABEL_LEN	160		/* 9 comms of 15 bytes and their '/' */
+
+struct sc_pname {
+	char label[SC_LABEL_LEN];
+};
+
 /* violations by kind (enum sc_event_kind, below): kinds are 1..15 */
 #define SC_EV_KINDS	16
 

@@ -29,11 +29,14 @@
 #include "syscfi.skel.h"
 
 volatile sig_atomic_t stopping;
+volatile sig_atomic_t reload_pending;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_pending = 1;
+	else
+		stopping = 1;
 }
 
 static int verbose_level;
@@ -86,7 +89,7 @@ uint64_t kernel_dev(dev_t d)
 	return ((uint64_t)major(d) << 20) | minor(d);
 }
 
-static size_t count_transitions(const struct sc_profile_set *set)
+size_t count_transitions(const struct sc_profile_set *set)
 {
 	size_t i, n = 0;
 
@@ -111,20 +114,40 @@ static void warn_uring_unlisted(const struct sc_profile_set *set)
 	}
 }
 
-/* which programs load, between open and load: one copy of the sys_enter
- * step (bpf/syscfi.bpf.c), the plain one unless tasks are bound lazily
- * (--existing, --learn --pid/--cgroup) or learned; the fold_tasks iterator
- * is run by fold_live_tasks, never attached with the others */
-void choose_programs(struct syscfi_bpf *skel, bool lazy, bool learn)
+/* which programs load, between open and load (bpf/syscfi.bpf.c, "profile
+ * sets"): the base object of enforcement has the dispatchers and the
+ * programs no set changes (signals); a set object has the steps, which
+ * are put in the jump tables, never attached, and the fold_tasks
+ * iterator, run by fold_live_tasks; --learn attaches its steps itself.
+ * One copy of the sys_enter step: the plain one unless tasks are bound
+ * lazily (--existing, --learn --pid/--cgroup) or learned. */
+void choose_programs(struct syscfi_bpf *skel, bool lazy, int role)
 {
-	bpf_program__set_autoload(skel->progs.handle_sys_enter, !lazy && !learn);
-	bpf_program__set_autoload(skel->progs.handle_sys_enter_lazy, lazy && !learn);
-	bpf_program__set_autoload(skel->progs.handle_sys_enter_learn, learn);
-	bpf_program__set_autoload(skel->progs.fold_tasks, !learn);
+	struct bpf_program *prog;
+	bool base = role == PROGS_BASE, set = role == PROGS_SET;
+	bool learn = role == PROGS_LEARN;
+
 	/* the kill domain's fallback: kill_domain_configure turns it on */
-	bpf_program__set_autoload(skel->progs.handle_doomed, false);
-	bpf_program__set_autoload(skel->progs.handle_doomed_fork, false);
-	bpf_program__set_autoload(skel->progs.handle_doomed_exec, false);
+	bpf_object__for_each_program(prog, skel->obj) {
+		bpf_program__set_autoload(prog, false);
+		if (set)
+			bpf_program__set_autoattach(prog, false);
+	}
+	bpf_program__set_autoload(skel->progs.handle_sys_enter, base && !lazy);
+	bpf_program__set_autoload(skel->progs.handle_sys_enter_lazy, base && lazy);
+	bpf_program__set_autoload(skel->progs.handle_sched_process_exec, base);
+	bpf_program__set_autoload(skel->progs.handle_sched_process_fork, base);
+	bpf_program__set_autoload(skel->progs.handle_sched_process_exit, base);
+	bpf_program__set_autoload(skel->progs.handle_uring_submit, base);
+	bpf_program__set_autoload(skel->progs.handle_signal_deliver, !set);
+	bpf_program__set_autoload(skel->progs.step_sys_enter, set && !lazy);
+	bpf_program__set_autoload(skel->progs.step_sys_enter_lazy, set && lazy);
+	bpf_program__set_autoload(skel->progs.handle_sys_enter_learn, learn);
+	bpf_program__set_autoload(skel->progs.step_exec, !base);
+	bpf_program__set_autoload(skel->progs.step_fork, !base);
+	bpf_program__set_autoload(skel->progs.step_exit, !base);
+	bpf_program__set_autoload(skel->progs.step_uring, !base);
+	bpf_program__set_autoload(skel->progs.fold_tasks, set);
 	bpf_program__set_autoattach(skel->progs.fold_tasks, false);
 }
 
@@ -153,28 +176,37 @@ static int fold_live_tasks(struct syscfi_bpf *skel)
 	return (int)n;
 }
 
-/* map sizes follow the profile set; must run between open and load */
-static int configure(struct syscfi_bpf *skel, const struct loader_opts *opts,
-		     const struct sc_table *t, size_t nexe,
-		     const struct sc_profile_set *set)
+/* the options every object of an enforcement has alike */
+static void configure_knobs(struct syscfi_bpf *skel,
+			    const struct loader_opts *opts)
 {
-	uint32_t nprof = t->nprofiles + 1;
-	int err = 0;
-
 	skel->rodata->kill_mode = opts->kill;
 	skel->rodata->policy = (uint32_t)opts->policy;
 	memcpy((void *)skel->rodata->guarded, opts->guarded, sizeof(opts->guarded));
 	skel->rodata->existing_mode = opts->existing;
 	skel->rodata->hot_slots_on = !opts->no_hot;
-	skel->rodata->table_nslots = t->nslots;
 	skel->rodata->rate_per_sec = opts->rate;
 	skel->rodata->rate_burst = opts->burst;
-	choose_programs(skel, opts->existing, false);
-	kill_domain_configure(skel, opts->kill);
+}
+
+/* a set object's options and map sizes, which follow the profile set;
+ * must run between open and load */
+int configure_set(struct syscfi_bpf *skel, const struct loader_opts *opts,
+		  const struct sc_table *t, size_t nexe,
+		  const struct sc_profile_set *set)
+{
+	uint32_t nprof = t->nprofiles + 1;
+	int err = 0;
+
+	configure_knobs(skel, opts);
+	skel->rodata->table_nslots = t->nslots;
+	choose_programs(skel, opts->existing, PROGS_SET);
 	err = err ?: bpf_map__set_max_entries(skel->maps.trans, t->nslots);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pinfo, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.uring_ops, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.pstats, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.pbase, nprof);
+	err = err ?: bpf_map__set_max_entries(skel->maps.pnames, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.plast, nprof);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_comm, t->nprofiles ?: 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.by_exe, nexe ?: 1);
@@ -195,15 +227,20 @@ static int fill_table(struct syscfi_bpf *skel, struct sc_table *t)
 		 bpf_map__fd(skel->maps.trans), 0);
 	if (m == MAP_FAILED)
 		return -errno;
-	if (sc_table_place(t, m))
+	/* placed already (compared with a pinned table): a copy then */
+	if (t->slots && !t->order)
+		memcpy(m, t->slots, len);
+	else if (sc_table_place(t, m))
 		err = -errno;
 	munmap(m, len);
 	return err;
 }
 
-static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
-		     struct sc_table *t, const struct sc_exe_key *exe)
+int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
+	      const uint8_t *gone, struct sc_table *t,
+	      const struct sc_exe_key *exe)
 {
+	int fd_names = bpf_map__fd(skel->maps.pnames);
 	int fd_info = bpf_map__fd(skel->maps.pinfo);
 	int fd_comm = bpf_map__fd(skel->maps.by_comm);
 	int fd_exe = bpf_map__fd(skel->maps.by_exe);
@@ -218,7 +255,15 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 	for (id = 1; id <= t->nprofiles; id++) {
 		const struct sc_profile *p = set->v[id - 1];
 		char comm[SC_COMM_LEN] = {0};
+		struct sc_pname name = {0};
 
+		/* a retired id keeps its name and nothing else: its pinfo
+		 * entry, all zero, unbinds the tasks still under it */
+		snprintf(name.label, sizeof(name.label), "%s", sc_profile_label(p));
+		if (bpf_map_update_elem(fd_names, &id, &name, BPF_ANY))
+			return -errno;
+		if (gone && gone[id])
+			continue;
 		if (bpf_map_update_elem(fd_info, &id, &t->info[id], BPF_ANY) ||
 		    bpf_map_update_elem(fd_uring, &id, &p->uring_ops, BPF_ANY))
 			return -errno;
@@ -242,8 +287,8 @@ static int fill_maps(struct syscfi_bpf *skel, const struct sc_profile_set *set,
 
 /* exe paths -> (kernel dev, inode), by profile id; a missing exe is a
  * warning: the profile still binds by comm */
-static struct sc_exe_key *resolve_exes(const struct sc_profile_set *set,
-				       size_t *nexe)
+struct sc_exe_key *resolve_exes(const struct sc_profile_set *set,
+				const uint8_t *gone, size_t *nexe)
 {
 	struct sc_exe_key *exe = calloc(set->n + 1, sizeof(*exe));
 	struct stat st;
@@ -255,7 +300,7 @@ static struct sc_exe_key *resolve_exes(const struct sc_profile_set *set,
 	for (i = 0; i < set->n; i++) {
 		const struct sc_profile *p = set->v[i];
 
-		if (!p->exe || p->parent)
+		if (!p->exe || p->parent || (gone && gone[i + 1]))
 			continue;
 		if (root_stat(p->exe, &st) != 0) {
 			fprintf(stderr, "loader: %s: exe %s: %s (binding by comm only)\n",
@@ -279,14 +324,22 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-int profile_stats(const struct syscfi_bpf *skel, uint32_t id,
-		  const struct event_ctx *ec, struct sc_profile_stats *per,
-		  int ncpu, struct sc_profile_stats *sum)
+/* profile id's counters: its own, summed over CPUs, and what the sets a
+ * reload replaced had counted under that id (pbase); 0 when neither.
+ * Events the loader could not write are the caller's to add
+ * (event_unwritten). */
+int profile_stats(struct syscfi_bpf *skel, uint32_t id,
+		  struct sc_profile_stats *per, int ncpu,
+		  struct sc_profile_stats *sum)
 {
+	int c, found = 0;
+
 	memset(sum, 0, sizeof(*sum));
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.pbase), &id, sum))
+		found = 1;
 	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.pstats), &id, per))
-		return -1;
-	for (int c = 0; c < ncpu; c++) {
+		return found;
+	for (c = 0; c < ncpu; c++) {
 		sum->tasks += per[c].tasks;
 		sum->syscalls += per[c].syscalls;
 		sum->violations += per[c].violations;
@@ -295,16 +348,18 @@ int profile_stats(const struct syscfi_bpf *skel, uint32_t id,
 		sum->unbound += per[c].unbound;
 		for (int k = 0; k < SC_EV_KINDS; k++)
 			sum->kinds[k] += per[c].kinds[k];
+		if (per[c].max_sum > sum->max_sum)
+			sum->max_sum = per[c].max_sum;
 	}
-	sum->dropped += event_unwritten(ec, id);
-	return 0;
+	return 1;
 }
 
-/* per-profile counters, summed over CPUs, on stderr */
-static void print_summary(struct syscfi_bpf *skel,
-			  const struct sc_profile_set *set, uint32_t nprofiles,
-			  const struct event_ctx *ec)
+/* per-profile counters on stderr; a profile a reload removed is listed
+ * while it has counts */
+static void print_summary(struct enforcer *E)
 {
+	struct syscfi_bpf *skel = E->skel;
+	const struct event_ctx *ec = &E->ec;
 	char name[SC_COMM_LEN * 4 + 1];
 	int ncpu = libbpf_num_possible_cpus();
 	struct sc_profile_stats *per, sum;
@@ -317,23 +372,27 @@ static void print_summary(struct syscfi_bpf *skel,
 		return;
 	fprintf(stderr, "summary: %-16s %8s %12s %10s %6s %8s\n", "profile",
 		"tasks", "syscalls", "violations", "kills", "dropped");
-	for (id = 1; id <= nprofiles; id++) {
-		if (profile_stats(skel, id, ec, per, ncpu, &sum))
+	for (id = 1; id <= E->table.nprofiles; id++) {
+		const char *label = sc_profile_label(E->set.v[id - 1]);
+
+		if (!profile_stats(skel, id, per, ncpu, &sum))
 			continue;
-		sc_text_escape(sc_profile_label(set->v[id - 1]),
-			       strlen(sc_profile_label(set->v[id - 1])), name,
-			       sizeof(name));
-		fprintf(stderr, "summary: %-16s %8llu %12llu %10llu %6llu %8llu\n",
+		sum.dropped += event_unwritten(ec, id);
+		if (E->gone[id] && !sum.tasks && !sum.violations && !sum.dropped)
+			continue;
+		sc_text_escape(label, strlen(label), name, sizeof(name));
+		fprintf(stderr, "summary: %-16s %8llu %12llu %10llu %6llu %8llu%s\n",
 			name, (unsigned long long)sum.tasks,
 			(unsigned long long)sum.syscalls,
 			(unsigned long long)sum.violations,
 			(unsigned long long)sum.kills,
-			(unsigned long long)sum.dropped);
+			(unsigned long long)sum.dropped,
+			E->gone[id] ? " (removed by a reload)" : "");
 	}
 	if (skel->bss->ringbuf_full)
 		fprintf(stderr, "summary: %llu events lost to a full ring buffer (%u KiB; counted in dropped)\n",
 			(unsigned long long)skel->bss->ringbuf_full,
-			bpf_map__max_entries(skel->maps.events) / 1024);
+			bpf_map__max_entries(E->base->maps.events) / 1024);
 	if (skel->bss->ring_reserved)
 		fprintf(stderr, "summary: %llu events of profiles that filled the ring to its reserve not sent (the last quarter is kept for the others; counted in dropped)\n",
 			(unsigned long long)skel->bss->ring_reserved);
@@ -345,6 +404,10 @@ static void print_summary(struct syscfi_bpf *skel,
 		fprintf(stderr, "summary: %llu profiled tasks ran unchecked: no memory for their task storage%s\n",
 			(unsigned long long)skel->bss->bind_failed,
 			skel->rodata->kill_mode ? " (execs killed)" : "");
+	if (E->reloads || E->reload_failures)
+		fprintf(stderr, "summary: %llu reloads, %llu refused (the set in force stayed)\n",
+			(unsigned long long)E->reloads,
+			(unsigned long long)E->reload_failures);
 	free(per);
 }
 
@@ -354,15 +417,16 @@ static void print_summary(struct syscfi_bpf *skel,
  * rewritten all or none.  A profile no task filled a window of is left
  * as it was (said on stderr).
  */
-static int write_calibrated(struct syscfi_bpf *skel, struct sc_profile_set *set,
-			    const struct sc_table *table, double margin)
+static int write_calibrated(struct enforcer *E, double margin)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.pstats);
-	struct sc_profile_stats *per;
+	struct sc_profile_set *set = &E->set;
+	const struct sc_table *table = &E->table;
+	int ncpu = libbpf_num_possible_cpus();
+	struct sc_profile_stats *per, sum;
 	struct sc_profile **out;
 	char **paths, err[512];
 	size_t n = 0;
-	int c, rc = 0;
+	int rc = 0;
 
 	if (ncpu <= 0)
 		return -1;
@@ -376,14 +440,12 @@ static int write_calibrated(struct syscfi_bpf *skel, struct sc_profile_set *set,
 	}
 	for (uint32_t id = 1; id <= set->n; id++) {
 		struct sc_profile *p = set->v[id - 1];
-		uint64_t max = 0;
+		uint64_t max;
 		double bits, add;
 
-		if (bpf_map_lookup_elem(fd, &id, per))
+		if (E->gone[id] || !profile_stats(E->skel, id, per, ncpu, &sum))
 			continue;
-		for (c = 0; c < ncpu; c++)
-			if (per[c].max_sum > max)
-				max = per[c].max_sum;
+		max = sum.max_sum;
 		if (!max || !p->path) {
 			fprintf(stderr, "calibrate: %s: no full window seen, threshold "
 				"unchanged\n", p->comm);
@@ -431,15 +493,20 @@ static void step_done(const struct loader_opts *opts, double start,
 			what);
 }
 
-/* poll events until a signal or the duration ends; scrapes of the
- * metrics endpoint (mx, if any) are served while the loop waits */
+/* poll events until a signal or the duration ends; a SIGHUP reloads the
+ * profiles between two polls; scrapes of the metrics endpoint (mx, if
+ * any) are served while the loop waits */
 static int poll_events(struct ring_buffer *rb, double duration,
-		       struct metrics *mx)
+		       struct enforcer *E, struct metrics *mx)
 {
 	double end = duration > 0 ? now_s() + duration : 0;
 	int err;
 
 	while (!stopping) {
+		if (reload_pending) {
+			reload_pending = 0;
+			enforcer_reload(E);
+		}
 		err = mx ? metrics_wait(mx, ring_buffer__epoll_fd(rb), 100) : 0;
 		err = err ?: ring_buffer__poll(rb, mx ? 0 : 100);
 		/* a stop and continue (SIGSTOP, a debugger) interrupts the
@@ -466,6 +533,16 @@ void install_signals(void)
 	sa.sa_handler = on_signal;	/* no SA_RESTART: poll returns -EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* enforcement only: SIGHUP reloads the profiles (--learn has none) */
+static void install_reload_signal(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* the table plan, on its own thread while the BPF object loads */
@@ -501,57 +578,161 @@ static int plan_join(struct plan_thread *pt)
 	return pt->rc;
 }
 
+struct syscfi_bpf *object_load(struct syscfi_bpf *skel, int verbose)
+{
+	int e = syscfi_bpf__load(skel);
+
+	if (!e)
+		return skel;
+	fprintf(stderr, "loader: kernel refused the BPF program: %s%s\n",
+		strerror(-e), verbose ? "" : " (run with -v for the verifier log)");
+	syscfi_bpf__destroy(skel);
+	return NULL;
+}
+
+/* the base object: the options, the dispatchers and the maps every
+ * profile set shares; adopting, those maps are the pinned ones and no
+ * program is loaded */
+static struct syscfi_bpf *base_load(struct enforcer *E)
+{
+	const struct loader_opts *opts = E->opts;
+	struct syscfi_bpf *b = syscfi_bpf__open();
+	struct bpf_map *m;
+	int e;
+
+	if (!b) {
+		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+		return NULL;
+	}
+	configure_knobs(b, opts);
+	choose_programs(b, opts->existing, PROGS_BASE);
+	kill_domain_configure(b, opts->kill);
+	bpf_object__for_each_map(m, b->obj)
+		if (set_map(m))
+			bpf_map__set_autocreate(m, false);
+	if (E->pin.adopt && (e = pin_reuse_maps(&E->pin, b))) {
+		fprintf(stderr, "loader: --pin %s: cannot reuse the pinned maps: %s\n",
+			E->pin.dir, strerror(-e));
+		goto fail;
+	}
+	return object_load(b, opts->verbose);
+fail:
+	syscfi_bpf__destroy(b);
+	return NULL;
+}
+
+/*
+ * Adopt the pinned enforcement: its options must be ours; its set is kept
+ * when these profiles give the same, else it is reloaded with them (ids
+ * kept by name, as a SIGHUP would).  0, or an exit code.
+ */
+static int adopt(struct enforcer *E, struct next_set *ns, struct plan_thread *pt,
+		 bool *reloaded)
+{
+	const struct loader_opts *opts = E->opts;
+	struct syscfi_bpf *pinned;
+	char **labels, err[512];
+	uint32_t nlabels = 0;
+	int same;
+
+	if (pin_check_options(&E->pin, E->base))
+		return EXIT_USAGE;
+	if (pin_adopt_links(&E->pin, E->base))
+		return EXIT_KERNEL;
+	pinned = pin_open_set(&E->pin, E->base);
+	if (!pinned)
+		return EXIT_KERNEL;
+	E->skel = pinned;
+	if (plan_join(pt))
+		return EXIT_USAGE;
+	labels = set_labels_read(pinned, &nlabels);
+	if (!labels) {
+		fprintf(stderr, "loader: out of memory\n");
+		return EXIT_KERNEL;
+	}
+	/* the pinned ids, by name: the set in force until a swap */
+	next_set_free(ns);
+	if (next_set_read(ns, opts, labels, nlabels, err, sizeof(err))) {
+		fprintf(stderr, "loader: %s\n", err);
+		set_labels_free(labels, nlabels);
+		return EXIT_USAGE;
+	}
+	E->set.v = calloc(nlabels ? nlabels : 1, sizeof(*E->set.v));
+	E->gone = calloc(nlabels + 1, sizeof(*E->gone));
+	for (uint32_t i = 0; E->set.v && E->gone && i < nlabels; i++) {
+		E->set.v[i] = sc_profile_new("-", SC_ARCH_X86_64, 2);
+		if (!E->set.v[i])
+			break;
+		E->set.n = i + 1;
+		E->gone[i + 1] = 1;
+		free(E->set.v[i]->label);
+		E->set.v[i]->label = labels[i];
+		labels[i] = NULL;
+	}
+	set_labels_free(labels, nlabels);
+	if (!E->set.v || !E->gone || E->set.n != nlabels || event_ctx_init(&E->ec, opts, &E->set, &E->table, stdout)) {
+		fprintf(stderr, "loader: out of memory\n");
+		return EXIT_KERNEL;
+	}
+	E->table.nprofiles = nlabels;
+	if (sc_table_place(&ns->table, NULL)) {
+		fprintf(stderr, "loader: out of memory\n");
+		return EXIT_KERNEL;
+	}
+	same = pin_same_set(&E->pin, pinned, &ns->set, ns->gone, &ns->table, ns->exe);
+	if (same < 0)
+		return EXIT_KERNEL;
+	if (same == 0) {
+		if (event_ctx_grow(&E->ec, ns->set.n)) {
+			fprintf(stderr, "loader: out of memory\n");
+			return EXIT_KERNEL;
+		}
+		sc_profile_set_free(&E->set);
+		free(E->gone);
+		E->table.nprofiles = 0;
+		enforcer_take_set(E, ns);
+		return 0;
+	}
+	if (set_swap(E, ns))
+		return EXIT_KERNEL;
+	*reloaded = true;
+	return 0;
+}
+
 int enforce_run(const struct loader_opts *opts)
 {
-	struct sc_profile_set set = {0};
-	struct sc_table table = {0};
-	struct syscfi_bpf *skel = NULL;
+	struct enforcer E = { .opts = opts, .pin = { .lock_fd = -1 } };
+	struct next_set ns = {0};
 	struct ring_buffer *rb = NULL;
-	struct sc_exe_key *exe = NULL;
-	struct pin_state pin = { .lock_fd = -1 };
-	struct event_ctx ec = { 0 };
 	struct metrics *mx = NULL;
 	char err[512];
-	size_t nexe = 0;
 	int rc = EXIT_USAGE, e;
+	bool reloaded = false;
 	double start = now_s();
-	struct plan_thread pt = { .table = &table, .set = &set,
+	struct plan_thread pt = { .table = &ns.table, .set = &ns.set,
 				  .threshold = opts->threshold };
 	struct sc_table shape = {0};	/* map sizes while the plan runs */
 
 	loader_libbpf_log(opts->verbose);
+	/* a SIGHUP while starting is a reload once started, not an end */
+	install_reload_signal();
 
 	/* profiles first: a bad file is exit 2 whoever runs us */
-	if (sc_profile_set_load(&set, opts->paths, opts->npaths, err, sizeof(err))) {
-		fprintf(stderr, "loader: %s\n", err);
-		goto cleanup;
-	}
-	if (set.n == 0) {
-		fprintf(stderr, "loader: no profiles found\n");
-		goto cleanup;
-	}
-	if (sc_profile_set_require_arch(&set, SC_ARCH_X86_64, err, sizeof(err))) {
+	if (next_set_load(&ns, opts, NULL, 0, err, sizeof(err))) {
 		fprintf(stderr, "loader: %s\n", err);
 		goto cleanup;
 	}
 	step_done(opts, start, "profiles read");
-	/* graded kills rest on the score: never without a threshold */
-	if (opts->kill && opts->policy == SC_POLICY_GRADED && opts->threshold < 0)
-		for (size_t i = 0; i < set.n; i++)
-			if (!set.v[i]->has_threshold) {
-				set.v[i]->has_threshold = true;
-				set.v[i]->threshold = SC_GRADED_THRESHOLD_DEFAULT;
-			}
-	warn_uring_unlisted(&set);
+	warn_uring_unlisted(&ns.set);
 	/* the table is planned while the BPF object loads, with a map sized
 	 * for the most entries the set can give; its slots come later,
 	 * written into the map itself (fill_table) */
-	shape.nprofiles = (uint32_t)set.n;
-	shape.nslots = pt.nslots_min = sc_table_size_bound(&set);
-	if (set.n <= SC_PROFILES_MAX &&
+	shape.nprofiles = (uint32_t)ns.set.n;
+	shape.nslots = pt.nslots_min = sc_table_size_bound(&ns.set);
+	if (ns.set.n <= SC_PROFILES_MAX &&
 	    !pthread_create(&pt.tid, NULL, plan_run, &pt)) {
 		pt.started = 1;
-	} else if ((pt.rc = sc_table_plan_min(&table, &set, opts->threshold,
+	} else if ((pt.rc = sc_table_plan_min(&ns.table, &ns.set, opts->threshold,
 					      pt.nslots_min, pt.err,
 					      sizeof(pt.err)))) {
 		fprintf(stderr, "loader: %s\n", pt.err);
@@ -564,124 +745,137 @@ int enforce_run(const struct loader_opts *opts)
 	 * stops the start with nothing attached */
 	if (opts->metrics && !(mx = metrics_open(opts->metrics)))
 		goto cleanup;
-	if (opts->pin_dir && pin_open(&pin, opts->pin_dir))
+	if (opts->pin_dir && pin_open(&E.pin, opts->pin_dir))
 		goto cleanup;
+	if (opts->reload_only && !E.pin.adopt) {
+		fprintf(stderr, "loader: --reload: nothing pinned at %s\n", E.pin.dir);
+		goto cleanup;
+	}
 	if (!opts->pin_dir)
 		pin_note_active();
-	exe = resolve_exes(&set, &nexe);
-	if (!exe) {
+	ns.exe = resolve_exes(&ns.set, ns.gone, &ns.nexe);
+	if (!ns.exe) {
 		fprintf(stderr, "loader: out of memory\n");
 		goto cleanup;
 	}
+	E.base = base_load(&E);
+	if (!E.base)
+		goto cleanup;
+	step_done(opts, start, "BPF base object loaded");
 
-reload:
-	skel = syscfi_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	step_done(opts, start, "BPF object opened");
-	if (configure(skel, opts, &shape, nexe, &set)) {
-		fprintf(stderr, "loader: cannot size the BPF maps\n");
-		goto cleanup;
-	}
-	if (pin.adopt && (e = pin_reuse_maps(&pin, skel))) {
-		fprintf(stderr, "loader: --pin %s: cannot reuse the pinned maps: %s\n",
-			pin.dir, strerror(-e));
-		goto cleanup;
-	}
-	/* pinned programs are all the loader holds: no iterator (see below) */
-	if (opts->pin_dir)
-		bpf_program__set_autoload(skel->progs.fold_tasks, false);
-	e = syscfi_bpf__load(skel);
-	if (e) {
-		fprintf(stderr, "loader: kernel refused the BPF program: %s%s\n",
-			strerror(-e), opts->verbose ? "" : " (run with -v for the verifier log)");
-		goto cleanup;
-	}
-	step_done(opts, start, "BPF maps created, program loaded");
-	if (plan_join(&pt)) {
-		rc = EXIT_USAGE;
-		goto cleanup;
-	}
-	step_done(opts, start, "table planned");
-	if (table.nslots != shape.nslots) {
-		/* probing needed a bigger table than the bound: load again */
-		shape.nslots = table.nslots;
-		syscfi_bpf__destroy(skel);
-		skel = NULL;
-		goto reload;
-	}
-	if (pin.adopt) {
-		if (sc_table_place(&table, NULL)) {
-			fprintf(stderr, "loader: out of memory\n");
+	if (E.pin.adopt) {
+		if ((rc = adopt(&E, &ns, &pt, &reloaded)))
 			goto cleanup;
-		}
-		if (pin_check_same(&pin, skel, &set, &table, exe)) {
+		rc = EXIT_KERNEL;
+	} else {
+reload:
+		E.skel = set_object_load(&E, &ns.set, &shape, ns.nexe, 1);
+		if (!E.skel)
+			goto cleanup;
+		step_done(opts, start, "BPF object opened, maps created, program loaded (profile set)");
+		if (plan_join(&pt)) {
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}
-	} else if ((e = fill_maps(skel, &set, &table, exe))) {
-		fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));
-		goto cleanup;
-	}
-	step_done(opts, start, "BPF maps filled");
-	if (event_ctx_init(&ec, opts, &set, &table, stdout)) {
-		fprintf(stderr, "loader: out of memory\n");
-		goto cleanup;
+		step_done(opts, start, "table planned");
+		if (ns.table.nslots != shape.nslots) {
+			/* probing needed a bigger table than the bound: load again */
+			shape.nslots = ns.table.nslots;
+			syscfi_bpf__destroy(E.skel);
+			E.skel = NULL;
+			goto reload;
+		}
+		if ((e = set_object_fill(E.skel, &ns))) {
+			fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));
+			goto cleanup;
+		}
+		step_done(opts, start, "BPF maps filled");
+		E.base->data_sets->set_made = 1;
+		E.base->data_sets->set_cur = 1;
+		if ((e = set_jt_install(&E, E.skel))) {
+			fprintf(stderr, "loader: cannot fill the jump tables: %s\n", strerror(-e));
+			goto cleanup;
+		}
+		enforcer_take_set(&E, &ns);
+		if (event_ctx_init(&E.ec, opts, &E.set, &E.table, stdout)) {
+			fprintf(stderr, "loader: out of memory\n");
+			goto cleanup;
+		}
 	}
 	if (mx)
-		metrics_source(mx, skel, &set, &ec);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &ec, NULL);
+		metrics_source(mx, &E);
+	rb = ring_buffer__new(bpf_map__fd(E.base->maps.events), handle_event, &E.ec, NULL);
 	if (!rb) {
 		fprintf(stderr, "loader: cannot open the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
 	install_signals();
-	if (pin.adopt) {
-		if (pin_adopt_links(&pin, skel))
+	if (!E.pin.adopt) {
+		if ((e = syscfi_bpf__attach(E.base))) {
+			fprintf(stderr, "loader: cannot attach: %s\n", strerror(-e));
 			goto cleanup;
-	} else if ((e = syscfi_bpf__attach(skel))) {
-		fprintf(stderr, "loader: cannot attach: %s\n", strerror(-e));
-		goto cleanup;
-	} else if (opts->pin_dir && pin_save(&pin, skel)) {
-		goto cleanup;
+		}
+		if (opts->pin_dir && pin_save(&E.pin, E.base, E.skel))
+			goto cleanup;
 	}
 	if (opts->pin_dir)
-		fprintf(stderr, "pinned: %s (%s)\n", pin.dir,
-			pin.adopt ? "adopted the running enforcement" : "new");
+		fprintf(stderr, "pinned: %s (%s)\n", E.pin.dir,
+			!E.pin.adopt ? "new" : reloaded ?
+			"adopted the running enforcement, reloaded with these profiles" :
+			"adopted the running enforcement");
 	step_done(opts, start, "attached");
+	if (opts->reload_only) {
+		/* the events wait in the ring for the service's loader */
+		fprintf(stderr, "reloaded: %s: %zu profiles, %zu transitions%s\n",
+			E.pin.dir, E.set.n, count_transitions(&E.set),
+			reloaded ? "" : " (the pinned set was already these profiles)");
+		rc = EXIT_OK;
+		goto cleanup;
+	}
 	if (opts->kill)
-		kill_domain_report(skel);
-	fprintf(stderr, "ready: %zu profiles, %zu transitions\n", set.n,
-		count_transitions(&set));
-	rc = poll_events(rb, opts->duration, mx) ? EXIT_KERNEL : EXIT_OK;
+		kill_domain_report(E.base);
+	/* loader --reload finds whom to signal here (the pin lock says
+	 * whether it still runs) */
+	E.base->data_sets->loader_pid = (uint32_t)getpid();
+	{
+		size_t live = 0;
+
+		for (size_t i = 0; i < E.set.n; i++)
+			live += !E.gone[i + 1];
+		fprintf(stderr, "ready: %zu profiles, %zu transitions\n", live,
+			count_transitions(&E.set));
+	}
+	rc = poll_events(rb, opts->duration, &E, mx) ? EXIT_KERNEL : EXIT_OK;
 	/* detach first so the counters stop moving, then report them; pinned
 	 * links stay attached (closing our fds does not detach them) */
 	if (!opts->pin_dir)
-		syscfi_bpf__detach(skel);
+		syscfi_bpf__detach(E.base);
 	ring_buffer__consume(rb);
 	/* with --pin the tasks still running are counted when they exit */
-	if (!opts->pin_dir && (e = fold_live_tasks(skel)))
+	if (!opts->pin_dir && (e = fold_live_tasks(E.skel)))
 		fprintf(stderr, "loader: syscalls of live tasks left out of the summary: %s\n",
 			strerror(-e));
-	print_summary(skel, &set, table.nprofiles, &ec);
-	if (opts->calibrate && write_calibrated(skel, &set, &table, opts->margin))
+	__atomic_store_n(&E.base->data_sets->loader_pid, 0, __ATOMIC_SEQ_CST);
+	print_summary(&E);
+	if (opts->calibrate && write_calibrated(&E, opts->margin))
 		rc = EXIT_USAGE;
 	if (opts->pin_dir)
 		fprintf(stderr, "pinned: enforcement continues (loader --unpin=%s stops it)\n",
-			pin.dir);
+			E.pin.dir);
 
 cleanup:
 	if (plan_join(&pt) && rc != EXIT_USAGE)
 		rc = EXIT_USAGE;	/* a bad table is exit 2 whoever runs us */
 	metrics_close(mx);
 	ring_buffer__free(rb);
-	event_ctx_free(&ec);
-	syscfi_bpf__destroy(skel);
-	pin_close(&pin);
-	free(exe);
-	sc_table_free(&table);
-	sc_profile_set_free(&set);
+	event_ctx_free(&E.ec);
+	syscfi_bpf__destroy(E.skel);
+	syscfi_bpf__destroy(E.base);
+	pin_close(&E.pin);
+	next_set_free(&ns);
+	free(E.exe);
+	free(E.gone);
+	sc_table_free(&E.table);
+	sc_profile_set_free(&E.set);
 	return rc;
 }

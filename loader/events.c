@@ -48,6 +48,21 @@ int event_ctx_init(struct event_ctx *ec, const struct loader_opts *opts,
 	return ec->unwritten && ec->delivered ? 0 : -1;
 }
 
+int event_ctx_grow(struct event_ctx *ec, size_t n)
+{
+	size_t had = ec->set->n;	/* still the set before the swap */
+	uint64_t *u;
+
+	if (n <= had)
+		return 0;
+	u = realloc(ec->unwritten, (n + 1) * sizeof(*u));
+	if (!u)
+		return -1;
+	memset(u + had + 1, 0, (n - had) * sizeof(*u));
+	ec->unwritten = u;
+	return 0;
+}
+
 void event_ctx_free(struct event_ctx *ec)
 {
 	free(ec->unwritten);

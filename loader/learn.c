@@ -90,7 +90,7 @@ static int configure(struct learner *L)
 	memcpy((void *)skel->rodata->learn_transparent, o->transparent,
 	       sizeof(o->transparent));
 	skel->rodata->hot_slots_on = !o->no_hot;
-	choose_programs(skel, o->learn != SC_LEARN_COMM, true);
+	choose_programs(skel, o->learn != SC_LEARN_COMM, PROGS_LEARN);
 	skel->rodata->learn_pid = o->learn_pid;
 	skel->rodata->learn_max_programs = o->max_programs;
 	if (o->learn == SC_LEARN_CGROUP &&

@@ -17,12 +17,13 @@
 
 /* long options without a short one */
 enum { OPT_PIN = 0x100, OPT_UNPIN, OPT_POLICY, OPT_TRANSPARENT, OPT_GUARDED,
-       OPT_CALIBRATE, OPT_MARGIN, OPT_ROOT, OPT_METRICS };
+       OPT_CALIBRATE, OPT_MARGIN, OPT_ROOT, OPT_METRICS, OPT_RELOAD };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: loader [OPTIONS] PROFILE_DIR|PROFILE.json...\n"
+"       loader --reload[=DIR] [PROFILE_DIR|PROFILE.json...]\n"
 "       loader --learn (--comm NAME | --pid PID | --cgroup PATH) [-o DIR] [-d SEC]\n"
 "\n"
 "Enforce syscfi profiles in the kernel: every syscall of a profiled task is\n"
@@ -54,6 +55,10 @@ static void usage(FILE *f)
 "                        with the host's PID namespace; default /)\n"
 "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                        (numeric: 127.0.0.1:9477, [::1]:9477, 0.0.0.0:9477)\n"
+"      --reload[=DIR]    put changed profiles in force in the pinned enforcement\n"
+"                        of DIR: its loader is sent SIGHUP and rereads its\n"
+"                        profiles (any given are checked first); with no loader\n"
+"                        running, the profiles given are swapped in directly\n"
 "  -v, --verbose         libbpf's messages (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -73,8 +78,10 @@ static void usage(FILE *f)
 "                        syscall names separated by commas\n"
 "\n"
 "Prints \"ready: N profiles, M transitions\" on stderr once attached, and a\n"
-"summary per profile when it stops.  Exit: 0 clean stop, 1 not root or the\n"
-"kernel lacks a feature, 2 bad usage or bad profiles.\n"
+"summary per profile when it stops.  SIGHUP rereads the profiles and swaps\n"
+"them in at once; a bad file is logged and the profiles in force stay.\n"
+"Exit: 0 clean stop, 1 not root or the kernel lacks a feature, 2 bad usage\n"
+"or bad profiles.\n"
 "\n"
 "EXAMPLES\n"
 "  sudo loader/loader res/                      # monitor every profile in res/\n"
@@ -192,12 +199,13 @@ int main(int argc, char **argv)
 		{ "margin", required_argument, NULL, OPT_MARGIN },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "reload", optional_argument, NULL, OPT_RELOAD },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader_opts o = { .threshold = -1, .margin = -1, .rate = 10, .out_dir = "res",
 				 .interval = 10, .max_transitions = 65536,
 				 .max_programs = 1024 };
-	const char *unpin = NULL;
+	const char *unpin = NULL, *reload = NULL;
 	char err[256];
 	int c, targets = 0;
 	bool learn = false;
@@ -296,6 +304,9 @@ int main(int argc, char **argv)
 			o.metrics = optarg;
 			break;
 		}
+		case OPT_RELOAD:
+			reload = optarg ? optarg : SC_PIN_DEFAULT;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -326,6 +337,16 @@ int main(int argc, char **argv)
 	}
 	if (learn || targets)
 		return learn_main(&o, learn, targets, argc - optind);
+	if (reload) {
+		if (o.pin_dir || o.calibrate) {
+			fprintf(stderr, "loader: --reload takes profiles only (the pinned options stay)\n");
+			return EXIT_USAGE;
+		}
+		o.pin_dir = reload;
+		o.paths = argv + optind;
+		o.npaths = argc - optind;
+		return reload_pinned(&o);
+	}
 	if (o.calibrate && (o.kill || o.pin_dir || o.threshold >= 0)) {
 		fprintf(stderr, "loader: --calibrate monitors: no --kill, --pin or --threshold\n");
 		return EXIT_USAGE;

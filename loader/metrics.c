@@ -39,8 +39,6 @@
 #define CLIENTS		16
 #define CLIENT_SECONDS	5.0
 
-uint64_t loader_reloads;
-
 struct client {
 	int fd;			/* -1: free */
 	double deadline;	/* closed then, done or not */
@@ -53,9 +51,7 @@ struct client {
 struct metrics {
 	int lfd;
 	struct client c[CLIENTS];
-	struct syscfi_bpf *skel;
-	const struct sc_profile_set *set;
-	const struct event_ctx *ec;
+	const struct enforcer *E;	/* its set in force, read at each scrape */
 	/* the ring's consumer and producer pages, read-only */
 	void *ring;
 	size_t ring_len;
@@ -200,24 +196,21 @@ struct metrics *metrics_open(const char *arg)
 	return m;
 }
 
-void metrics_source(struct metrics *m, struct syscfi_bpf *skel,
-		    const struct sc_profile_set *set, const struct event_ctx *ec)
+void metrics_source(struct metrics *m, const struct enforcer *E)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *ring;
 
-	m->skel = skel;
-	m->set = set;
-	m->ec = ec;
+	m->E = E;
 	if (m->ring)
 		munmap(m->ring, m->ring_len);
 	m->ring = NULL;
-	if (!skel || page <= 0)
+	if (!E || !E->base || page <= 0)
 		return;
 	/* the consumer position is at the start of the first page, the
 	 * producer's at the start of the second (the layout libbpf reads) */
 	ring = mmap(NULL, 2 * (size_t)page, PROT_READ, MAP_SHARED,
-		    bpf_map__fd(skel->maps.events), 0);
+		    bpf_map__fd(E->base->maps.events), 0);
 	if (ring != MAP_FAILED) {
 		m->ring = ring;
 		m->ring_len = 2 * (size_t)page;
@@ -296,12 +289,14 @@ struct prow {
 
 static void render(struct metrics *m, struct buf *b)
 {
-	const struct sc_profile_set *set = m->set;
+	const struct enforcer *E = m->E;
+	const struct sc_profile_set *set = E ? &E->set : NULL;
+	const struct event_ctx *ec = E ? &E->ec : NULL;
 	uint32_t n = set ? (uint32_t)set->n : 0;
 	int ncpu = libbpf_num_possible_cpus();
 	struct sc_profile_stats *per = NULL;
 	struct prow *rows = calloc(n ? n : 1, sizeof(*rows));
-	const struct syscfi_bpf *skel = m->skel;
+	struct syscfi_bpf *skel = E ? E->skel : NULL;
 	uint64_t used = ring_used(m);
 
 	if (ncpu > 0)
@@ -316,9 +311,9 @@ static void render(struct metrics *m, struct buf *b)
 			b->failed = 1;
 			goto done;
 		}
-		rows[i].ok = !profile_stats(skel, i + 1, m->ec, per, ncpu,
-					    &rows[i].st);
-		rows[i].delivered = event_delivered(m->ec, i + 1);
+		rows[i].ok = profile_stats(skel, i + 1, per, ncpu, &rows[i].st);
+		rows[i].st.dropped += event_unwritten(ec, i + 1);
+		rows[i].delivered = event_delivered(ec, i + 1);
 	}
 
 	PER_PROFILE(b, rows, n, "syscfi_bindings_total", "counter",
@@ -350,7 +345,7 @@ static void render(struct metrics *m, struct buf *b)
 	header(b, "syscfi_ring_buffer_size_bytes", "gauge",
 	       "Size of the event ring buffer.");
 	bprintf(b, "syscfi_ring_buffer_size_bytes %u\n",
-		bpf_map__max_entries(skel->maps.events));
+		bpf_map__max_entries(E->base->maps.events));
 	header(b, "syscfi_ring_buffer_used_bytes", "gauge",
 	       "Bytes of events in the ring not yet read by the loader (producer - consumer position).");
 	bprintf(b, "syscfi_ring_buffer_used_bytes %llu\n", (unsigned long long)used);
@@ -369,13 +364,13 @@ static void render(struct metrics *m, struct buf *b)
 	header(b, "syscfi_event_write_errors_total", "counter",
 	       "Events read from the ring that could not be written (in dropped).");
 	bprintf(b, "syscfi_event_write_errors_total %llu\n",
-		(unsigned long long)(m->ec ? m->ec->write_errors : 0));
+		(unsigned long long)(ec ? ec->write_errors : 0));
 	header(b, "syscfi_bind_failed_total", "counter",
 	       "Profiled tasks left unchecked: no memory for their task storage.");
 	bprintf(b, "syscfi_bind_failed_total %llu\n",
 		(unsigned long long)skel->bss->bind_failed);
 	header(b, "syscfi_reloads_total", "counter", "Profile set reloads.");
-	bprintf(b, "syscfi_reloads_total %llu\n", (unsigned long long)loader_reloads);
+	bprintf(b, "syscfi_reloads_total %llu\n", (unsigned long long)E->reloads);
 done:
 	for (uint32_t i = 0; rows && i < n; i++)
 		free(rows[i].label);

@@ -9,14 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-struct syscfi_bpf;
-struct sc_profile_set;
-struct event_ctx;
+struct enforcer;
 struct metrics;
-
-/* profile set swaps made by a reload, for syscfi_reloads_total: the
- * reload code adds one for each swap it completes */
-extern uint64_t loader_reloads;
 
 /* "IPv4:PORT" or "[IPv6]:PORT", numeric, port 1..65535; -1 with the
  * reason in err */
@@ -25,10 +19,9 @@ int metrics_parse(const char *arg, struct sockaddr_storage *ss,
 /* bind and listen on arg (already parsed once); NULL with the reason on
  * stderr (the address is taken, not ours to bind...) */
 struct metrics *metrics_open(const char *arg);
-/* where the counters come from; called again when any of them changes */
-void metrics_source(struct metrics *m, struct syscfi_bpf *skel,
-		    const struct sc_profile_set *set,
-		    const struct event_ctx *ec);
+/* where the counters come from: the enforcer's base object (the ring),
+ * and at each scrape its set in force, so a reload needs no call */
+void metrics_source(struct metrics *m, const struct enforcer *E);
 /* wait up to timeout_ms for events on ring_fd (the ring buffer's epoll
  * fd), serving scrapes meanwhile; returns when ring_fd is readable, the
  * time is up or a signal came, after a bounded amount of work.  -errno on

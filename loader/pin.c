@@ -94,7 +94,8 @@ static int has_pins(const char *dir)
 	if (!d)
 		return errno == ENOENT ? 0 : -1;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "map_", 4) || !strncmp(de->d_name, "link_", 5))
+		if (!strncmp(de->d_name, "map_", 4) || !strncmp(de->d_name, "link_", 5) ||
+		    !strncmp(de->d_name, "new_", 4))
 			found = 1;
 	closedir(d);
 	return found;
@@ -168,6 +169,8 @@ int pin_reuse_maps(struct pin_state *ps, struct syscfi_bpf *skel)
 	ps->rodata_len = bpf_map__value_size(skel->maps.rodata);
 	memcpy(ps->rodata, skel->rodata, ps->rodata_len);
 	bpf_object__for_each_map(m, skel->obj) {
+		if (!bpf_map__autocreate(m))
+			continue;	/* a profile set's: pin_open_set */
 		if (pin_path(path, sizeof(path), ps->dir, "map", bpf_map__name(m)))
 			return -ENAMETOOLONG;
 		fd = bpf_obj_get(path);
@@ -191,10 +194,71 @@ int pin_reuse_maps(struct pin_state *ps, struct syscfi_bpf *skel)
 	return 0;
 }
 
-/* 0 when every pinned map holds what fresh maps would have been filled with */
-static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
-			 const struct sc_profile_set *set,
-			 const struct sc_table *t, const struct sc_exe_key *exe)
+int pin_check_options(struct pin_state *ps, struct syscfi_bpf *base)
+{
+	if (!ps->mismatch && memcmp(ps->rodata, base->rodata, ps->rodata_len))
+		ps->mismatch = "options (--kill, --policy, --existing, --rate)";
+	if (ps->mismatch) {
+		fprintf(stderr, "loader: --pin %s: the pinned enforcement has other %s; "
+			"stop it with --unpin=%s first\n", ps->dir, ps->mismatch, ps->dir);
+		return -1;
+	}
+	return 0;
+}
+
+struct syscfi_bpf *pin_open_set(struct pin_state *ps, struct syscfi_bpf *base)
+{
+	struct syscfi_bpf *skel = syscfi_bpf__open();
+	struct bpf_program *prog;
+	char path[PATH_MAX];
+	struct bpf_map *m, *bm;
+	int fd, err;
+
+	if (!skel) {
+		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_map(m, skel->obj) {
+		if (m == skel->maps.rodata)
+			continue;
+		if (!set_map(m)) {
+			bm = bpf_object__find_map_by_name(base->obj, bpf_map__name(m));
+			fd = bm ? dup(bpf_map__fd(bm)) : -1;
+		} else if (pin_path(path, sizeof(path), ps->dir, "map", bpf_map__name(m))) {
+			fd = -1;
+		} else if ((fd = bpf_obj_get(path)) < 0) {
+			fprintf(stderr, "loader: --pin %s: %s: %s (incomplete: --unpin it)\n",
+				ps->dir, path, strerror(errno));
+			goto fail;
+		}
+		err = fd < 0 ? -EBADF : bpf_map__reuse_fd(m, fd);
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			fprintf(stderr, "loader: --pin %s: map %s: %s\n", ps->dir,
+				bpf_map__name(m), strerror(-err));
+			goto fail;
+		}
+	}
+	err = syscfi_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "loader: --pin %s: cannot open the pinned profile set: %s\n",
+			ps->dir, strerror(-err));
+		goto fail;
+	}
+	return skel;
+fail:
+	syscfi_bpf__destroy(skel);
+	return NULL;
+}
+
+/* 0 when every pinned map of the set holds what fresh maps would have been
+ * filled with, 1 when something differs */
+int pin_same_set(struct pin_state *ps, struct syscfi_bpf *skel,
+		 const struct sc_profile_set *set, const uint8_t *gone,
+		 const struct sc_table *t, const struct sc_exe_key *exe)
 {
 	size_t len = sizeof(uint64_t) * t->nslots;
 	struct sc_profile_info info;
@@ -203,66 +267,44 @@ static int same_contents(struct pin_state *ps, struct syscfi_bpf *skel,
 	void *m;
 	int same;
 
-	if (memcmp(ps->rodata, skel->rodata, ps->rodata_len)) {
-		ps->mismatch = "options (--kill, --policy, --existing, --rate, table size)";
-		return -1;
-	}
+	(void)ps;
+	if (bpf_map__max_entries(skel->maps.trans) != t->nslots ||
+	    bpf_map__max_entries(skel->maps.pinfo) != t->nprofiles + 1)
+		return 1;
 	m = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(skel->maps.trans), 0);
 	if (m == MAP_FAILED)
 		return -1;
 	same = !memcmp(m, t->slots, len);
 	munmap(m, len);
-	if (!same) {
-		ps->mismatch = "transitions";
-		return -1;
-	}
+	if (!same)
+		return 1;
 	for (id = 1; id <= t->nprofiles; id++) {
 		char comm[SC_COMM_LEN] = {0};
 		const char *c = set->v[id - 1]->comm;
+		struct sc_profile_info want = {0};
 
+		if (!gone[id])
+			want = t->info[id];
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.pinfo), &id, &info) ||
-		    memcmp(&info, &t->info[id], sizeof(info))) {
-			ps->mismatch = "thresholds or windows";
-			return -1;
-		}
+		    memcmp(&info, &want, sizeof(info)))
+			return 1;
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.uring_ops), &id, &ops) ||
-		    ops != set->v[id - 1]->uring_ops) {
-			ps->mismatch = "io_uring opcode sets";
-			return -1;
-		}
-		if (set->v[id - 1]->parent)
+		    ops != (gone[id] ? 0 : set->v[id - 1]->uring_ops))
+			return 1;
+		if (gone[id] || set->v[id - 1]->parent)
 			continue;	/* scoped: bound through edges only */
 		memcpy(comm, c, strnlen(c, SC_COMM_LEN - 1));
 		/* a comm two profiles share is bound to the first one */
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.by_comm), comm, &got) ||
-		    got > id) {
-			ps->mismatch = "profile names";
-			return -1;
-		}
+		    got > id)
+			return 1;
 		if (exe[id].ino &&
 		    (bpf_map_lookup_elem(bpf_map__fd(skel->maps.by_exe), &exe[id], &got) ||
-		     got > id)) {
-			ps->mismatch = "executables";
-			return -1;
-		}
+		     got > id))
+			return 1;
 	}
-	if (edges_fill(bpf_map__fd(skel->maps.exec_edges), set, true)) {
-		ps->mismatch = "exec edges";
-		return -1;
-	}
-	return 0;
-}
-
-int pin_check_same(struct pin_state *ps, struct syscfi_bpf *skel,
-		   const struct sc_profile_set *set, const struct sc_table *t,
-		   const struct sc_exe_key *exe)
-{
-	if (ps->mismatch || same_contents(ps, skel, set, t, exe)) {
-		fprintf(stderr, "loader: --pin %s: the pinned enforcement has other %s; "
-			"stop it with --unpin=%s first\n", ps->dir,
-			ps->mismatch ? ps->mismatch : "contents", ps->dir);
-		return -1;
-	}
+	if (edges_fill(bpf_map__fd(skel->maps.exec_edges), set, true))
+		return 1;
 	return 0;
 }
 
@@ -310,7 +352,8 @@ static int remove_pins(const char *dir, int *nlink, int *nmap)
 	while ((de = readdir(d))) {
 		int islink = !strncmp(de->d_name, "link_", 5);
 
-		if (!islink && strncmp(de->d_name, "map_", 4))
+		if (!islink && strncmp(de->d_name, "map_", 4) &&
+		    strncmp(de->d_name, "new_", 4))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (unlink(path)) {
@@ -328,20 +371,59 @@ static int remove_pins(const char *dir, int *nlink, int *nmap)
 	return rc;
 }
 
-int pin_save(struct pin_state *ps, struct syscfi_bpf *skel)
+/* the set's maps, each pinned as new_<name> then renamed over its
+ * map_<name>: a loader killed half way leaves every name pinned, the
+ * names (pnames) last, so an adopter never finds an id without its
+ * counters */
+int pin_save_set(struct pin_state *ps, struct syscfi_bpf *skel)
 {
-	const struct bpf_object_skeleton *s = skel->skeleton;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct bpf_map *m;
+	int pass, err;
+
+	for (pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_map(m, skel->obj) {
+			if (!set_map(m) || (pass == 0) == (m == skel->maps.pnames))
+				continue;
+			if (pin_path(path, sizeof(path), ps->dir, "map", bpf_map__name(m)) ||
+			    pin_path(tmp, sizeof(tmp), ps->dir, "new", bpf_map__name(m)))
+				return -ENAMETOOLONG;
+			unlink(tmp);
+			err = bpf_obj_pin(bpf_map__fd(m), tmp);
+			if (err || rename(tmp, path)) {
+				err = -errno;
+				fprintf(stderr, "loader: --pin %s: cannot pin %s: %s\n",
+					ps->dir, path, strerror(errno));
+				unlink(tmp);
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
+int pin_save(struct pin_state *ps, struct syscfi_bpf *base,
+	     struct syscfi_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = base->skeleton;
 	char path[PATH_MAX];
 	struct bpf_map *m;
 	int i, err;
 
 	/* maps first: a loader killed half way leaves no link without them */
-	bpf_object__for_each_map(m, skel->obj) {
+	bpf_object__for_each_map(m, base->obj) {
+		if (!bpf_map__autocreate(m))
+			continue;
 		if (pin_path(path, sizeof(path), ps->dir, "map", bpf_map__name(m)))
 			return -ENAMETOOLONG;
 		err = bpf_map__pin(m, path);
 		if (err)
 			goto fail;
+	}
+	err = pin_save_set(ps, skel);
+	if (err) {
+		remove_pins(ps->dir, NULL, NULL);
+		return err;
 	}
 	for (i = 0; i < s->prog_cnt; i++) {
 		if (!*s->progs[i].link)
