@@ -331,6 +331,10 @@ int main(int argc, char **argv)
 	/* a reader that goes away must not end enforcement: a write to a
 	 * closed pipe is an error that events.c counts, not a signal */
 	signal(SIGPIPE, SIG_IGN);
+	/* from the start: a shell starts a background job with SIGINT
+	 * ignored, and a stop asked for while the loader loads must not be
+	 * lost (it ends the loader once it is ready) */
+	install_signals();
 	if ((learn || targets) && (o.pin_dir || o.metrics)) {
 		fprintf(stderr, "loader: --pin and --metrics are for enforcement, not --learn\n");
 		return EXIT_USAGE;

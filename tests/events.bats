@@ -137,6 +137,7 @@ assert any(e["profile"].endswith("\n\x1b]2") for e in ev)
 	mkfifo "$KDIR/pipe"
 	head -1 < "$KDIR/pipe" > "$KDIR/first" &
 	local head_pid=$! i
+	: > "$KDIR/loader.err"
 	"$LOADER" --kill --json "$KDIR/p.json" > "$KDIR/pipe" 2> "$KDIR/loader.err" &
 	LOADER_PID=$!
 	for ((i = 0; i < 200; i++)); do

@@ -61,6 +61,10 @@ build_prog() {
 # start_loader ARGS...: loader in the background, stdout in $KDIR/events,
 # stderr in $KDIR/loader.err; returns once it printed "ready:"
 start_loader() {
+	# emptied here, not only by the redirection in the child: the wait
+	# below must not find the "ready:" of the loader before this one
+	: > "$KDIR/loader.err"
+	: > "$KDIR/events"
 	"$LOADER" "$@" > "$KDIR/events" 2> "$KDIR/loader.err" &
 	LOADER_PID=$!
 	local i
@@ -78,6 +82,15 @@ start_loader() {
 stop_loader() {
 	[ -n "${LOADER_PID:-}" ] || return 0
 	kill -INT "$LOADER_PID" 2>/dev/null
+	local i
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$LOADER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$LOADER_PID" 2>/dev/null; then
+		echo "loader $LOADER_PID did not stop on SIGINT in 30 s: killed" >&2
+		kill -KILL "$LOADER_PID" 2>/dev/null
+	fi
 	LOADER_RC=0
 	wait "$LOADER_PID" || LOADER_RC=$?
 	LOADER_PID=

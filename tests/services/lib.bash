@@ -445,6 +445,7 @@ svc_work_memcached() {
 svc_loader_start() {
 	local out=$1 i
 	shift
+	: > "$out.err"	# not only in the child: no earlier "ready:" is found
 	"$LOADER" "$@" > "$out.events" 2> "$out.err" &
 	SVC_LOADER_PID=$!
 	for ((i = 0; i < 300; i++)); do
