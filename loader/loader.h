@@ -59,8 +59,13 @@ struct loader_opts {
  * bits per syscall (docs/design.md, "Policies") */
 #define SC_GRADED_THRESHOLD_DEFAULT 8.0
 /* --calibrate without --margin: room for this many more novelties in a
- * window than the worst calibration window held */
-#define SC_CALIBRATE_NOVELTIES 4
+ * window than the worst calibration window held.  The rules that stop an
+ * attack outright are the syscall set, the guarded set, the exec edges
+ * and the signal frames; the score's kill is the backstop for a burst of
+ * many new transitions, and no calibration run holds a service's worst
+ * burst of a long day (a redis under deep pipelining crossed a margin of
+ * 4 one run in four) */
+#define SC_CALIBRATE_NOVELTIES 8
 
 /* what events.c needs to name things */
 struct event_ctx {

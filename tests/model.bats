@@ -195,7 +195,8 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	local p="$KDIR/live/$PROG.json"
 	jq '.window = 4' "$p" > "$KDIR/w.json" && mv "$KDIR/w.json" "$p"
 	! jq -e .threshold "$p" > /dev/null
-	start_loader --calibrate "$KDIR/live"
+	# a window of 4 holds 4 novelties at most: a margin of 2 bits
+	start_loader --calibrate --margin 2 "$KDIR/live"
 	"$KDIR/$PROG" pupugupu
 	"$KDIR/$PROG" pupugupupupu
 	stop_loader
