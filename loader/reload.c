@@ -548,6 +548,7 @@ static int pinned_options(const char *dir, struct loader_opts *opts)
 	opts->no_hot = !ro.hot_slots_on;
 	opts->rate = ro.rate_per_sec;
 	opts->burst = ro.rate_burst;
+	memcpy(opts->guarded, (const void *)ro.guarded, sizeof(opts->guarded));
 	return 0;
 }
 

@@ -172,7 +172,8 @@ put_profile() {
 	run "$LOADER" --reload="$PIN"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"reloaded: $PIN: the loader (pid $LOADER_PID) swapped in its profiles"* ]]
-	grep -q '^reloaded: 1 profiles' "$KDIR/loader.err"
+	# the switch is what --reload waits for; the line comes after it
+	wait_line '^reloaded: 1 profiles'
 	run "$KDIR/$PROG" pu
 	[ "$status" -eq 0 ]
 	# its folder broken: the running loader refuses, --reload says so
