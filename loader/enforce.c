@@ -809,7 +809,6 @@ reload:
 		fprintf(stderr, "loader: cannot open the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	install_signals();
 	if (!E.pin.adopt) {
 		if ((e = syscfi_bpf__attach(E.base))) {
 			fprintf(stderr, "loader: cannot attach: %s\n", strerror(-e));

@@ -473,7 +473,6 @@ int learn_run(const struct loader_opts *opts)
 		fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));
 		goto cleanup;
 	}
-	install_signals();
 	e = syscfi_bpf__attach(L.skel);
 	if (e) {
 		fprintf(stderr, "loader: cannot attach: %s\n", strerror(-e));
