@@ -198,13 +198,6 @@ static void b_exec(void *ctx, struct sc_seq_task *t, const char *comm,
 
 /* ---- check / score: the replay -------------------------------------------- */
 
-static const char *sym(const struct ctx *c, unsigned nr)
-{
-	const char *s = nr == SC_ANY ? "*" : sc_syscall_name(c->arch, (int)nr);
-
-	return s ? s : "?";
-}
-
 /* one violation, as text or JSON (mode --check only), in the loader's
  * fields and form */
 static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
@@ -220,19 +213,21 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		.profile = p ? sc_profile_label(p) : "",
 		.arg = arg, .arg_len = arg ? strlen(arg) : 0,
 	};
-	char rawname[32], text[8192], *s;
+	char names[3][32], text[8192], *s;
 
 	c->violations++;
 	if (c->mode != M_CHECK)
 		return;
 	if (r) {
-		v.trans[0] = sym(c, r->a);
-		v.trans[1] = sym(c, r->b);
-		v.trans[2] = sym(c, r->x);
+		v.trans[0] = sc_event_sym(c->arch, r->a, names[0], 32);
+		v.trans[1] = sc_event_sym(c->arch, r->b, names[1], 32);
+		v.trans[2] = sc_event_sym(c->arch, r->x, names[2], 32);
+		/* a number outside the table: the number itself, as the
+		 * kernel's unknown-syscall names it */
 		if (r->x == SC_ANY) {
-			snprintf(rawname, sizeof(rawname), "syscall_0x%lx",
+			snprintf(names[2], sizeof(names[2]), "syscall_0x%lx",
 				 (unsigned long)nr);
-			v.trans[2] = rawname;
+			v.trans[2] = names[2];
 		}
 		v.ntrans = 3;
 		/* score_sum: the window's integer sum, as the kernel's events

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Violations as JSON and text lines (event-fmt.h). */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event-fmt.h"
 #include "replay.h"
+#include "syscalls.h"
 #include "syscfi.h"
 #include "text.h"
 
@@ -100,45 +102,68 @@ char *sc_event_json(const struct sc_event_view *v)
 	return s;
 }
 
+/* appends to buf at *n, within len; stops writing once the line is full */
+static void add(char *buf, size_t len, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	*n += w > 0 ? (size_t)w : 0;
+}
+
 void sc_event_text(const struct sc_event_view *v, char *buf, size_t len)
 {
 	char comm[SC_COMM_LEN * 4 + 1], prof[SC_COMM_LEN * 4 * 2 + 1];
 	char arg[NAME_MAX_LEN * 4 + 1];
-	const char *kind = sc_event_kind_name(v->kind);
-	const char *a = v->ntrans ? v->trans[0] : "", *b = v->ntrans ? v->trans[1] : "";
-	const char *x = v->ntrans > 2 ? v->trans[2] : "";
-	size_t n;
+	size_t n = 0;
 
+	if (!len)
+		return;
+	buf[0] = '\0';
 	sc_text_escape(v->comm ? v->comm : "", v->comm_len, comm, sizeof(comm));
 	sc_text_escape(v->arg ? v->arg : "", v->arg_len, arg, sizeof(arg));
-	if (v->file) {
-		n = (size_t)snprintf(buf, len, "%s:%lu: pid %lld comm %s: %s",
-				     v->file, v->line, v->pid, comm, kind);
-		if (n < len && v->ntrans && v->kind == SC_EV_ANOMALY_SCORE)
-			n += (size_t)snprintf(buf + n, len - n,
-					      " %.3f bits/syscall at %s %s -> %s",
-					      v->score, a, b, x);
-		else if (n < len && v->ntrans)
-			n += (size_t)snprintf(buf + n, len - n, " %s %s -> %s",
-					      a, b, x);
-		if (n < len && arg[0])
-			snprintf(buf + n, len - n, " %s", arg);
-		return;
-	}
 	sc_text_escape(v->profile ? v->profile : "", (size_t)-1, prof, sizeof(prof));
-	n = (size_t)snprintf(buf, len,
-		"%s violation %s %s pid=%lld tid=%lld ppid=%lld uid=%lld comm=%s "
-		"profile=%s transition=%s,%s%s%s score=%.3f",
-		v->time ? v->time : "-", kind, v->killed ? "killed" : "alert",
-		v->pid, v->tid, v->ppid, v->uid, comm, prof, a, b,
-		v->ntrans > 2 ? "," : "", x, v->score);
-	if (n < len && v->threshold >= 0)
-		n += (size_t)snprintf(buf + n, len - n, " threshold=%.3f",
-				      v->threshold);
-	if (n < len && arg[0])
-		n += (size_t)snprintf(buf + n, len - n, " arg=%s", arg);
-	if (n < len && v->dropped)
-		snprintf(buf + n, len - n, " dropped=%u", v->dropped);
+	/* where: the time of the kernel's event, the replay's trace line */
+	if (v->file)
+		add(buf, len, &n, "%s:%lu:", v->file, v->line);
+	else
+		add(buf, len, &n, "%s", v->time ? v->time : "-");
+	add(buf, len, &n, " violation %s", sc_event_kind_name(v->kind));
+	if (!v->file)
+		add(buf, len, &n, " %s", v->killed ? "killed" : "alert");
+	add(buf, len, &n, " pid=%lld", v->pid);
+	if (!v->file)
+		add(buf, len, &n, " tid=%lld ppid=%lld uid=%lld", v->tid, v->ppid,
+		    v->uid);
+	add(buf, len, &n, " comm=%s profile=%s", comm, prof);
+	for (int i = 0; i < v->ntrans; i++)
+		add(buf, len, &n, "%s%s", i ? "," : " transition=", v->trans[i]);
+	if (v->has_score) {
+		add(buf, len, &n, " score=%.3f", v->score);
+		if (v->threshold >= 0)
+			add(buf, len, &n, " threshold=%.3f", v->threshold);
+	}
+	if (arg[0])
+		add(buf, len, &n, " arg=%s", arg);
+	if (v->dropped)
+		add(buf, len, &n, " dropped=%u", v->dropped);
+}
+
+const char *sc_event_sym(int arch, unsigned nr, char *buf, size_t len)
+{
+	const char *s = nr == SC_ANY ? "*" : sc_syscall_name(arch, (int)nr);
+
+	if (s)
+		return s;
+	snprintf(buf, len, "syscall_0x%x", nr);
+	return buf;
 }
 
 double sc_event_threshold(const struct sc_table *t, uint32_t id)

@@ -43,9 +43,18 @@ struct sc_event_view {
 char *sc_event_json(const struct sc_event_view *v);
 /* the text line without its newline: every byte of a name or path outside
  * printable ASCII escaped, so a line is one event and drives no terminal.
- * The kernel's: "TIME violation KIND ACTION pid=... tid=... ...", the
- * replay's: "FILE:LINE: pid N comm C: KIND a b -> x ARG" */
+ * One layout for both: where, then "violation KIND", then key=value
+ * fields; each side leaves out what it does not know.
+ *   kernel: "TIME violation KIND ACTION pid=.. tid=.. ppid=.. uid=.. comm=..
+ *            profile=.. transition=a,b,x score=.. [threshold=..] [arg=..]
+ *            [dropped=..]"
+ *   replay: "FILE:LINE: violation KIND pid=.. comm=.. profile=..
+ *            [transition=a,b,x score=.. [threshold=..]] [arg=..]" */
 void sc_event_text(const struct sc_event_view *v, char *buf, size_t len);
+/* one symbol of a transition by name: the syscall's, the sentinel's,
+ * "*" for the depth-1 wildcard, "syscall_0x.." for a number without one
+ * (buf holds it) */
+const char *sc_event_sym(int arch, unsigned nr, char *buf, size_t len);
 /* a profile's threshold in bits per syscall, < 0 when it has none */
 double sc_event_threshold(const struct sc_table *t, uint32_t id);
 

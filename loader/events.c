@@ -129,12 +129,7 @@ void format_sockaddr(const unsigned char *raw, size_t len, char *buf,
 /* name of one symbol of a transition */
 static const char *sym_name(unsigned nr, char *buf, size_t len)
 {
-	const char *n = sc_syscall_name(SC_ARCH_X86_64, (int)nr);
-
-	if (n)
-		return n;
-	snprintf(buf, len, "syscall_0x%x", nr);
-	return buf;
+	return sc_event_sym(SC_ARCH_X86_64, nr, buf, len);
 }
 
 /* the event's third symbol: the violating syscall, in its own table */

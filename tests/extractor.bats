@@ -299,11 +299,11 @@ exec_trace() {
 	"$EXTRACTOR" -q -o "$TMP/p" demo-normal.syscall
 	run "$EXTRACTOR" --check "$TMP/p" demo-compromised.syscall
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"demo-compromised.syscall:34: pid 14272 comm syscfi-demo: unseen-syscall read close -> clone"* ]]
-	[[ "$output" == *"demo-compromised.syscall:37: pid 14275 comm syscfi-demo: exec-unexpected /bin/sh"* ]]
+	[[ "$output" == *"demo-compromised.syscall:34: violation unseen-syscall pid=14272 comm=syscfi-demo profile=syscfi-demo transition=read,close,clone score="* ]]
+	[[ "$output" == *"demo-compromised.syscall:37: violation exec-unexpected pid=14275 comm=syscfi-demo profile=syscfi-demo arg=/bin/sh"* ]]
 	run "$EXTRACTOR" --check "$TMP/p" demo-socket.syscall
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == *"unseen-syscall read close -> socket" ]]
+	[[ "${lines[0]}" == *" violation unseen-syscall pid=14280 "*" transition=read,close,socket score="* ]]
 	[ "${#lines[@]}" -eq 3 ]
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event-fmt.h"
+#include "syscalls.h"
 #include "syscfi.h"
 #include "tap.h"
 
@@ -73,7 +74,44 @@ int main(void)
 	       "transition=read,close,clone score=8.104 arg=/tmp/caf\\xc3\\xa9\\x20x",
 	       "the kernel's text line, escaped");
 	sc_event_text(&o, line, sizeof(line));
-	is_str(line, "t.syscall:34: pid 7 comm a\\xff\\nb: unseen-syscall read close "
-	       "-> clone /tmp/caf\\xc3\\xa9\\x20x", "the replay's text line, escaped alike");
+	is_str(line, "t.syscall:34: violation unseen-syscall pid=7 comm=a\\xff\\nb "
+	       "profile=p/q\\x1b transition=read,close,clone score=8.104 "
+	       "arg=/tmp/caf\\xc3\\xa9\\x20x",
+	       "the replay's text line: the kernel's layout without its own fields");
+	/* the same key=value fields, from comm= on, in both lines */
+	{
+		char kl[512];
+
+		sc_event_text(&k, kl, sizeof(kl));
+		ok(!strcmp(strstr(kl, " comm="), strstr(line, " comm=")),
+		   "from comm= to the end, both lines read the same");
+	}
+	/* an exec kind in the replay: no transition, no score */
+	o.kind = SC_EV_EXEC_UNEXPECTED;
+	o.ntrans = 0;
+	o.has_score = false;
+	o.arg = "/bin/sh";
+	o.arg_len = 7;
+	sc_event_text(&o, line, sizeof(line));
+	is_str(line, "t.syscall:34: violation exec-unexpected pid=7 comm=a\\xff\\nb "
+	       "profile=p/q\\x1b arg=/bin/sh", "an exec: where, kind, task, path");
+	/* a threshold is printed when the profile has one */
+	k.threshold = 2.5;
+	sc_event_text(&k, line, sizeof(line));
+	ok(strstr(line, " score=8.104 threshold=2.500 arg=") != NULL,
+	   "the threshold follows the score: %s", line);
+	/* a line cut short stays a string */
+	sc_event_text(&k, line, 20);
+	ok(strlen(line) == 19, "a short buffer holds the start of the line");
+	/* symbol names: one rule for both */
+	{
+		char b[32];
+
+		is_str(sc_event_sym(SC_ARCH_X86_64, 0, b, sizeof(b)), "read", "a named syscall");
+		is_str(sc_event_sym(SC_ARCH_X86_64, SC_START, b, sizeof(b)), "START", "a sentinel");
+		is_str(sc_event_sym(SC_ARCH_X86_64, SC_ANY, b, sizeof(b)), "*", "the wildcard");
+		is_str(sc_event_sym(SC_ARCH_X86_64, 600, b, sizeof(b)), "syscall_0x258",
+		       "a number without a name");
+	}
 	return tap_done();
 }
