@@ -66,6 +66,27 @@ SC_INLINE __u64 sc_key(__u32 profile, __u32 a, __u32 b, __u32 x)
 	       ((__u64)(b & SC_SYM_MASK) << 10) | (x & SC_SYM_MASK);
 }
 
+/* the fields of a key, as sc_key packed them */
+SC_INLINE __u32 sc_key_profile(__u64 key)
+{
+	return (__u32)(key >> 30) & 0xffff;
+}
+
+SC_INLINE __u32 sc_key_a(__u64 key)
+{
+	return (__u32)(key >> 20) & SC_SYM_MASK;
+}
+
+SC_INLINE __u32 sc_key_b(__u64 key)
+{
+	return (__u32)(key >> 10) & SC_SYM_MASK;
+}
+
+SC_INLINE __u32 sc_key_x(__u64 key)
+{
+	return (__u32)key & SC_SYM_MASK;
+}
+
 /* Fibonacci hashing: the top 32 bits of key * 2^64/phi spread sequential keys */
 SC_INLINE __u32 sc_hash(__u64 key)
 {

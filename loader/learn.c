@@ -215,14 +215,13 @@ static int read_counts(struct learner *L, struct sc_profile **cur,
 		prev = &key;
 		if (bpf_map_lookup_elem(fd_counts, &key, &count))
 			continue;
-		id = (uint32_t)(key >> 30) & 0xffff;
+		id = sc_key_profile(key);
 		if (id >= L->nids || !cur[id])
 			continue;	/* named after this read: next flush */
-		if (((key >> 20) & SC_SYM_MASK) == SC_TRANSPARENT_KEY)
-			sc_profile_add_transparent(cur[id], key & SC_SYM_MASK, count);
-		else if (sc_profile_add(cur[id], (key >> 20) & SC_SYM_MASK,
-					(key >> 10) & SC_SYM_MASK,
-					key & SC_SYM_MASK, count))
+		if (sc_key_a(key) == SC_TRANSPARENT_KEY)
+			sc_profile_add_transparent(cur[id], sc_key_x(key), count);
+		else if (sc_profile_add(cur[id], sc_key_a(key), sc_key_b(key),
+					sc_key_x(key), count))
 			return -ENOMEM;
 		(*ntrans)++;
 	}

@@ -183,7 +183,7 @@ static void test_million(void)
 	for (size_t k = 0; k < nkeys; k++) {
 		uint64_t key = want[k], s = sc_table_lookup(&t, key);
 		uint32_t home = sc_home(key, t.nslots);
-		int known = ((key >> 20) & SC_SYM_MASK) != SC_ANY;
+		int known = sc_key_a(key) != SC_ANY;
 		uint32_t d;
 
 		if (!s) {
@@ -259,5 +259,13 @@ int main(void)
 {
 	test_small();
 	test_million();
+	/* the key's fields come back as sc_key packed them, at their widest */
+	{
+		__u64 k = sc_key(0xffff, SC_TRANSPARENT_KEY, SC_SIGNAL, SC_ANY);
+
+		ok(sc_key_profile(k) == 0xffff && sc_key_a(k) == SC_TRANSPARENT_KEY &&
+		   sc_key_b(k) == SC_SIGNAL && sc_key_x(k) == SC_ANY,
+		   "sc_key_profile/a/b/x undo sc_key");
+	}
 	return tap_done();
 }
