@@ -578,6 +578,15 @@ static int plan_join(struct plan_thread *pt)
 	return pt->rc;
 }
 
+struct syscfi_bpf *object_open(void)
+{
+	struct syscfi_bpf *skel = syscfi_bpf__open();
+
+	if (!skel)
+		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+	return skel;
+}
+
 struct syscfi_bpf *object_load(struct syscfi_bpf *skel, int verbose)
 {
 	int e = syscfi_bpf__load(skel);
@@ -596,14 +605,12 @@ struct syscfi_bpf *object_load(struct syscfi_bpf *skel, int verbose)
 static struct syscfi_bpf *base_load(struct enforcer *E)
 {
 	const struct loader_opts *opts = E->opts;
-	struct syscfi_bpf *b = syscfi_bpf__open();
+	struct syscfi_bpf *b = object_open();
 	struct bpf_map *m;
 	int e;
 
-	if (!b) {
-		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+	if (!b)
 		return NULL;
-	}
 	configure_knobs(b, opts);
 	choose_programs(b, opts->existing, PROGS_BASE);
 	kill_domain_configure(b, opts->kill);

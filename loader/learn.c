@@ -452,21 +452,16 @@ int learn_run(const struct loader_opts *opts)
 	rc = EXIT_KERNEL;
 	if (check_kernel())
 		goto cleanup;
-	L.skel = syscfi_bpf__open();
-	if (!L.skel) {
-		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+	L.skel = object_open();
+	if (!L.skel)
 		goto cleanup;
-	}
 	if (configure(&L)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	e = syscfi_bpf__load(L.skel);
-	if (e) {
-		fprintf(stderr, "loader: kernel refused the BPF program: %s%s\n",
-			strerror(-e), opts->verbose ? "" : " (run with -v for the verifier log)");
+	L.skel = object_load(L.skel, opts->verbose);
+	if (!L.skel)
 		goto cleanup;
-	}
 	e = opts->learn == SC_LEARN_COMM ? name_target(&L) : 0;
 	if (e) {
 		fprintf(stderr, "loader: cannot fill the BPF maps: %s\n", strerror(-e));

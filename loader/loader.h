@@ -188,6 +188,8 @@ struct syscfi_bpf *set_object_load(struct enforcer *E,
 				   uint32_t gen);
 /* ns becomes the set in force of E (moved; E's old one freed before) */
 void enforcer_take_set(struct enforcer *E, struct next_set *ns);
+/* enforce.c: open the object; NULL (said) if it cannot be */
+struct syscfi_bpf *object_open(void);
 /* enforce.c: load an opened object; NULL (said, destroyed) if refused */
 struct syscfi_bpf *object_load(struct syscfi_bpf *skel, int verbose);
 /* fill a loaded set object's maps from ns */

@@ -208,16 +208,14 @@ int pin_check_options(struct pin_state *ps, struct syscfi_bpf *base)
 
 struct syscfi_bpf *pin_open_set(struct pin_state *ps, struct syscfi_bpf *base)
 {
-	struct syscfi_bpf *skel = syscfi_bpf__open();
+	struct syscfi_bpf *skel = object_open();
 	struct bpf_program *prog;
 	char path[PATH_MAX];
 	struct bpf_map *m, *bm;
 	int fd, err;
 
-	if (!skel) {
-		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+	if (!skel)
 		return NULL;
-	}
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_object__for_each_map(m, skel->obj) {

@@ -302,14 +302,12 @@ struct syscfi_bpf *set_object_load(struct enforcer *E,
 				   uint32_t gen)
 {
 	const struct loader_opts *opts = E->opts;
-	struct syscfi_bpf *skel = syscfi_bpf__open();
+	struct syscfi_bpf *skel = object_open();
 	struct bpf_map *m, *bm;
 	int e;
 
-	if (!skel) {
-		fprintf(stderr, "loader: cannot open the BPF object: %s\n", strerror(errno));
+	if (!skel)
 		return NULL;
-	}
 	if (configure_set(skel, opts, shape, nexe, set)) {
 		fprintf(stderr, "loader: cannot size the BPF maps\n");
 		goto fail;
