@@ -475,8 +475,14 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 	v->checked = 1;
 	known = sc_check(ctx, nslots, c->profile, c->flags, c->unseen_cost,
 			 c->a, c->b, x, &v->cost, &in_set);
-	if (!known)
+	if (!known) {
+		/* a guarded call in a context training never showed weighs
+		 * what a call never made weighs: it is what an attacker adds
+		 * to a program, whatever its counts say */
+		if (in_set && SC_GUARDED(ctx, x))
+			v->cost = c->unseen_cost;
 		v->cost = sc_novel_cost(c, x, v->cost);
+	}
 	v->anomaly = sc_score_push(&c->score, v->cost, c->window, c->thr_sum);
 	if (!known && !v->kind)
 		v->kind = sc_unseen_kind(ctx, in_set, x);

@@ -49,7 +49,8 @@ static void usage(FILE *f)
 "  -c, --check DIR      report every violation (exit 0 clean, 1 violations)\n"
 "  -j, --json           --check: one JSON object per violation\n"
 "      --guarded L      --check/--score/--validate: the loader's --guarded\n"
-"                       (default, none, or names and -names, comma-separated)\n"
+"                       (default, none, or names and -names, comma-separated;\n"
+"                       numbers without --arch: none)\n"
 "  -s, --score DIR      TRACE<TAB>PROFILE<TAB>SCORE<TAB>UNSEEN per trace and\n"
 "                       profile; SCORE = highest mean over a full window of\n"
 "                       the profile's W syscalls (bits/syscall), or the mean\n"
@@ -265,7 +266,8 @@ int main(int argc, char **argv)
 	};
 	struct ctx c;
 	const char *outdir = "res", *profdir = NULL, *transparent = "default";
-	const char *guarded = "default";
+	const char *guarded = NULL;
+	bool arch_given = false;
 	const char *ofile = NULL, *steps_path = NULL;
 	struct trace *tv;
 	size_t ntr;
@@ -343,6 +345,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
+			arch_given = true;
 			break;
 		case 'q': c.quiet = 1; break;
 		case 'P': steps_path = optarg; break;
@@ -421,6 +424,11 @@ int main(int argc, char **argv)
 			sc_profile_set_free(&c.set);
 			return 2;
 		}
+		/* bare numbers name no syscall: without --arch, which calls
+		 * are guarded is not known, and none is */
+		if (!guarded)
+			guarded = c.format != F_STRACE && !arch_given ?
+				  "none" : "default";
 		if (sc_guarded_parse(c.arch, guarded, c.table.guarded, err,
 				     sizeof(err))) {
 			fprintf(stderr, "extractor: --guarded: %s\n", err);

@@ -289,10 +289,11 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 	if (!r.checked)
 		return;
 	if (c->steps)
-		fprintf(c->steps, "%s\t%s\t%ld\t%u\t%u\t%u\t%u\n",
+		fprintf(c->steps, "%s\t%s\t%ld\t%u\t%u\t%u\t%u\t%d\n",
 			c->cur_trace,
 			sc_profile_label(c->set.v[t->bind.profile - 1]),
-			t->node.tid, r.a, r.b, r.x, r.cost);
+			t->node.tid, r.a, r.b, r.x, r.cost,
+			(int)((c->table.guarded[r.x / 64] >> (r.x % 64)) & 1));
 	ps->cost_sum += r.cost;
 	ps->ncost++;
 	ps->window = c->table.info[t->bind.profile].window;

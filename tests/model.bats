@@ -170,6 +170,8 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	stop_loader
 	grep -q '"kind":"unseen-transition","action":"alert",.*"transition":\["START","execve","getpid"\]' "$KDIR/events"
 	grep -q '"kind":"unseen-guarded","action":"killed",.*"transition":\["execve","getpid","socket"\]' "$KDIR/events"
+	# in the score, the guarded novelty weighs the cap, a call never made
+	[ "$(jq -s 'map(select(.kind == "unseen-guarded"))[0].score_sum' "$KDIR/events")" -ge 65535 ]
 	# socket no longer guarded: its unseen transition is an alert, the
 	# connect after it still kills
 	start_loader --json --kill --policy graded --guarded default,-socket "$KDIR/p.json"
@@ -178,6 +180,8 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	stop_loader
 	grep -q '"kind":"unseen-transition","action":"alert",.*"transition":\["execve","getpid","socket"\]' "$KDIR/events"
 	grep -q '"kind":"unseen-guarded","action":"killed",.*"transition":\["getpid","socket","connect"\]' "$KDIR/events"
+	# ... and socket's novelty is priced by its counts again
+	[ "$(jq -s 'map(select(.transition[2] == "socket"))[0].score_sum' "$KDIR/events")" -lt 65535 ]
 	# none: only the score can stop it (no threshold crossed here)
 	start_loader --json --kill --policy graded --guarded none "$KDIR/p.json"
 	run "$KDIR/$PROG" pc

@@ -207,3 +207,36 @@ threshold() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"a "*"skipped: no normal traces"* ]]
 }
+
+@test "an unseen transition into a guarded call costs what a call never made costs" {
+	# x86_64: 0 read, 1 write, 41 socket, 42 connect, 3 close
+	printf '0\n1\n41\n42\n1\n3\n0\n1\n3\n' > "$TMP/train.nr"
+	# socket and connect after (write, read): unseen, both in the set
+	printf '0\n1\n0\n41\n1\n42\n3\n' > "$TMP/run.nr"
+	"$EXTRACTOR" -q -o "$TMP/p" --format numbers --comm g "$TMP/train.nr"
+	cost_of() { # cost_of X STEPS: the cost of the first scored step into X
+		awk -F'\t' -v x="$1" '$6 == x { print $7; exit }' "$2"
+	}
+	"$EXTRACTOR" -q --score "$TMP/p" --steps "$TMP/s-arch" --arch x86_64 --format numbers \
+		--comm g "$TMP/run.nr" > /dev/null
+	[ "$(cost_of 41 "$TMP/s-arch")" -eq 65535 ]
+	[ "$(cost_of 42 "$TMP/s-arch")" -eq 65535 ]
+	# the steps mark the guarded calls
+	[ "$(awk -F'\t' '$6 == 41 { print $8; exit }' "$TMP/s-arch")" = 1 ]
+	[ "$(awk -F'\t' '$6 == 1 { print $8; exit }' "$TMP/s-arch")" = 0 ]
+	# bare numbers without --arch name no call: nothing is guarded, the
+	# back-off prices the novelty
+	"$EXTRACTOR" -q --score "$TMP/p" --steps "$TMP/s-bare" --format numbers \
+		--comm g "$TMP/run.nr" > /dev/null
+	[ "$(cost_of 41 "$TMP/s-bare")" -lt 65535 ]
+	[ "$(cost_of 41 "$TMP/s-bare")" -gt $((16 * 256)) ]
+	# and --guarded says which
+	"$EXTRACTOR" -q --score "$TMP/p" --steps "$TMP/s-conn" --guarded connect \
+		--format numbers --comm g "$TMP/run.nr" > /dev/null
+	[ "$(cost_of 41 "$TMP/s-conn")" -lt 65535 ]
+	[ "$(cost_of 42 "$TMP/s-conn")" -eq 65535 ]
+	# the score follows: the guarded run is far more anomalous
+	a=$("$EXTRACTOR" -q --score "$TMP/p" --arch x86_64 --format numbers --comm g "$TMP/run.nr" | cut -f3)
+	b=$("$EXTRACTOR" -q --score "$TMP/p" --format numbers --comm g "$TMP/run.nr" | cut -f3)
+	awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 2 * b) }'
+}
