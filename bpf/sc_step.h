@@ -33,7 +33,7 @@
 #define SC_TF_SPARE_SHIFT 16
 
 /* unseen transitions a thread remembers having paid for (a power of 2) */
-#define SC_NOVEL_MAX	8
+#define SC_NOVEL_MAX	32
 
 /* signal frames kept per thread; past this the oldest is forgotten */
 #define SC_FRAMES_MAX	4

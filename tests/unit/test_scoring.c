@@ -96,6 +96,45 @@ static int run(struct sc_table *t, struct sc_core *st, int *fired_at,
 	return nfired;
 }
 
+/* the cost of stepping x in st */
+static uint16_t step_cost(struct sc_table *t, struct sc_core *st, long x)
+{
+	struct sc_verdict r;
+
+	sc_task_step(t, st, x, 0, &r);
+	return r.cost;
+}
+
+/*
+ * A novelty is paid once per thread: (close, write) -> read (5608, step 5
+ * above) made again costs (5608 - 4096) >> 2 = 378 while the thread
+ * remembers it, its full cost once SC_NOVEL_MAX other novelties came after.
+ */
+static void repeats(struct sc_table *t)
+{
+	struct sc_core st;
+	uint16_t c;
+	int i;
+
+	sc_task_start(t, &st, 1, SC_START);
+	step_cost(t, &st, OPEN);
+	step_cost(t, &st, READ);
+	step_cost(t, &st, CLOSE);
+	step_cost(t, &st, WRITE);
+	is(step_cost(t, &st, READ), 5608, "a novelty: its back-off cost and the escape");
+	step_cost(t, &st, CLOSE);	/* (write, read) -> close: a second one */
+	step_cost(t, &st, WRITE);	/* (read, close) -> write: known */
+	is(step_cost(t, &st, READ), 378, "made again: (5608 - 4096) >> 2");
+	/* SC_NOVEL_MAX novelties of syscalls never made, each a new one */
+	for (i = 0; i < SC_NOVEL_MAX; i++)
+		step_cost(t, &st, 100 + i);
+	step_cost(t, &st, CLOSE);
+	step_cost(t, &st, WRITE);
+	c = step_cost(t, &st, READ);
+	is(c, 5608, "forgotten after %d other novelties: paid in full again",
+	   SC_NOVEL_MAX);
+}
+
 int main(void)
 {
 	struct sc_profile_set set8 = { 0 }, set4 = { 0 };
@@ -132,6 +171,8 @@ int main(void)
 	is(st.score.sum, 81659, "window 4: the last four costs, 81659");
 	is(fired_at, 6, "the anomaly fires at step 6 (sum 11431 > 10240)");
 	is(n, 1, "edge-triggered: one anomaly while above");
+
+	repeats(&t8);
 
 	sc_table_free(&t8);
 	sc_table_free(&t4);
