@@ -164,6 +164,30 @@ threshold() {
 	[ "$status" -eq 2 ]
 }
 
+@test "evaluate --candidates: context escapes clamped to 16 bits are the kernel's model" {
+	run "$ROOT/scripts/evaluate" --folds 2 --candidates \
+		--cand-models known4r8,known4cwb16_16r8,known4cgt4_24p8v64r8d4 \
+		--cand-windows 32 --cand-stats win,kwin,gwin16 --json "$TMP/e.json" "$EVAL/linux/tar"
+	[ "$status" -eq 0 ]
+	# every context's escape held at 16 bits: the same scores as known4r8
+	# (the thresholds are normal traces' scores)
+	[ "$(jq -c '.[0].dev["known4r8 win32"] | [.auc, .thr1, .thr01]' "$TMP/e.json")" = \
+	  "$(jq -c '.[0].dev["known4cwb16_16r8 win32"] | [.auc, .thr1, .thr01]' "$TMP/e.json")" ]
+	[ "$(jq -c '.[0].held["known4r8 win32"] | [.auc, .thr1, .thr01]' "$TMP/e.json")" = \
+	  "$(jq -c '.[0].held["known4cwb16_16r8 win32"] | [.auc, .thr1, .thr01]' "$TMP/e.json")" ]
+	# only the statistics asked for
+	[[ "$output" == *"known4cgt4_24p8v64r8d4 kwin32"* ]]
+	[[ "$output" == *"known4r8 gwin32/16"* ]]
+	! grep -qE '^mean +dev +known4r8 (mean|run|pwin|combo|cum|ema)' <<< "$output"
+	run "$ROOT/scripts/evaluate" --candidates --cand-models known4r8d4x "$EVAL/linux/tar"
+	[ "$status" -eq 2 ]
+	run "$ROOT/scripts/evaluate" --candidates --cand-models known4d4 "$EVAL/linux/tar"
+	[ "$status" -eq 2 ]
+	run "$ROOT/scripts/evaluate" --candidates --cand-stats win,bogus "$EVAL/linux/tar"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *bogus* ]]
+}
+
 @test "--score --steps: one line per scored step, costs summing to the score" {
 	hand_profile 8
 	run "$EXTRACTOR" --score "$TMP/p" --steps "$TMP/steps" --format numbers --comm hand \
