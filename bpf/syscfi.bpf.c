@@ -846,11 +846,11 @@ static __always_inline void kill_domain(void)
 /* count one violation of task t, killed first where the policy says so
  * (with its kill domain, or its process only), and reserve its event:
  * NULL when the event is dropped (counted) */
-static __always_inline struct sc_event *violation_begin(struct sc_task *t,
-							__u32 kind, int domain)
+static __always_inline struct sc_event *violation_begin_as(struct sc_task *t,
+							   __u32 kind, __u32 kill,
+							   int domain)
 {
 	struct sc_profile_stats *st = stats_of(t->c.profile);
-	__u32 kill = kills(kind);
 	struct sc_event *ev;
 
 	/* the kill never waits for user space or for room in the ring */
@@ -873,6 +873,12 @@ static __always_inline struct sc_event *violation_begin(struct sc_task *t,
 	return ev;
 }
 
+static __always_inline struct sc_event *violation_begin(struct sc_task *t,
+							__u32 kind, int domain)
+{
+	return violation_begin_as(t, kind, kills(kind), domain);
+}
+
 /* report one violation of the step (or of an io_uring request) */
 static __noinline void violation(struct sc_task *t, __u32 kind,
 				  struct pt_regs *regs, long nr,
@@ -893,6 +899,38 @@ static __noinline void violation(struct sc_task *t, __u32 kind,
 	if (regs && kind != SC_EV_COMPAT_SYSCALL && kind != SC_EV_UNKNOWN_SYSCALL)
 		read_arg(ev, regs, nr);
 	event_end(ev, t);
+}
+
+/* a binding that ends (exit, exec) before its window filled is judged on
+ * the mean of its costs (sc_score_short_sum): --calibrate counts it, and
+ * above the threshold it is an anomaly-score whose third symbol is the
+ * wildcard.  An alert only: the thread is leaving, and nothing the
+ * window could weigh is left to stop */
+static __noinline void score_at_end(struct sc_task *t)
+{
+	struct sc_event *ev;
+	__u32 s;
+
+	if (!t->c.profile || learn_mode || !(t->c.flags & SC_TF_INFO))
+		return;
+	s = sc_score_short_sum(&t->c.score, t->c.window);
+	if (s > t->max_sum)
+		t->max_sum = s;
+	if (!sc_score_short_above(&t->c.score, t->c.window, t->c.thr_sum))
+		return;
+	ev = violation_begin_as(t, SC_EV_ANOMALY_SCORE, 0, 0);
+	if (!ev)
+		return;
+	ev->nr = -1;
+	ev->x = SC_ANY;
+	event_end(ev, t);
+}
+
+/* the end of a task's binding by exit or exec */
+static __always_inline void binding_end(struct sc_task *t)
+{
+	score_at_end(t);
+	task_unbind(t);
 }
 
 /* --learn: the program id of a comm, handed out on first sight; 0 if
@@ -1345,7 +1383,7 @@ int BPF_PROG(step_exec, struct task_struct *task, pid_t old_pid,
 		 * edge-checked one was reported above, or handed over */
 		if (!learn_mode && !checked)
 			exec_violation(t, SC_EV_EXEC_UNPROFILED, bprm);
-		task_unbind(t);
+		binding_end(t);
 		hot_release(s);
 		/* keep the "unprofiled" mark; learning, it also keeps what a
 		 * learned program exec'd but could not learn from becoming
@@ -1359,7 +1397,7 @@ int BPF_PROG(step_exec, struct task_struct *task, pid_t old_pid,
 	if (s && t) {
 		/* rebound: the old binding's syscalls are counted, and the
 		 * slot claimed again (a thread's exec takes the leader's tid) */
-		task_unbind(t);
+		binding_end(t);
 		hot_release(s);
 	} else {
 		s = bpf_task_storage_get(&tasks, task, 0,
@@ -1483,7 +1521,7 @@ int BPF_PROG(step_exit, struct task_struct *task)
 	t = state_of(s);
 	if (!s || !t)
 		return 0;
-	task_unbind(t);
+	binding_end(t);
 	hot_release(s);
 	return 0;
 }

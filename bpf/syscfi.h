@@ -161,6 +161,32 @@ struct sc_score {
  * Returns 1 exactly when a full window's sum goes from <= thr_sum to
  * > thr_sum (thr_sum = threshold in 1/256 bit * window; 0 = no threshold).
  */
+/*
+ * A binding that ends (exit, exec) before its window ever filled: the
+ * mean of its costs stands for its window, so that a short thread is
+ * judged as a long one is.  The sum a full window of that mean would
+ * hold (rounded down), or 0 once the window filled or if nothing was
+ * scored; sc_score_short_above() says whether that mean is above the
+ * threshold (exactly: sum * window > thr_sum * fill).
+ */
+SC_INLINE __u32 sc_score_short_sum(const struct sc_score *s, __u32 window)
+{
+	if (window == 0 || window > SC_WINDOW_MAX)
+		window = SC_WINDOW_DEFAULT;
+	if (!s->fill || s->fill >= window)
+		return 0;
+	return (__u32)((__u64)s->sum * window / s->fill);
+}
+
+SC_INLINE int sc_score_short_above(const struct sc_score *s, __u32 window,
+				   __u32 thr_sum)
+{
+	if (window == 0 || window > SC_WINDOW_MAX)
+		window = SC_WINDOW_DEFAULT;
+	return thr_sum && s->fill && s->fill < window &&
+	       (__u64)s->sum * window > (__u64)thr_sum * s->fill;
+}
+
 SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, __u32 window,
 			    __u32 thr_sum)
 {

@@ -224,7 +224,7 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 		v.trans[2] = sc_event_sym(c->arch, r->x, names[2], 32);
 		/* a number outside the table: the number itself, as the
 		 * kernel's unknown-syscall names it */
-		if (r->x == SC_ANY) {
+		if (r->x == SC_ANY && nr >= 0) {
 			snprintf(names[2], sizeof(names[2]), "syscall_0x%lx",
 				 (unsigned long)nr);
 			v.trans[2] = names[2];
@@ -247,6 +247,46 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 	}
 	sc_event_text(&v, text, sizeof(text));
 	puts(text);
+}
+
+/* the end of t's binding (exit, exec, the end of the trace): a binding
+ * whose window never filled is judged on the mean of its costs, as the
+ * kernel judges it (bpf/syscfi.h sc_score_short_sum): a sample of the
+ * score, and an anomaly-score when above the threshold */
+static void binding_end(struct ctx *c, struct sc_seq_task *t, const char *file,
+			unsigned long line)
+{
+	const struct sc_core *st = &t->rs;
+	struct pstat *ps;
+	uint32_t s;
+
+	if (!t->bind.profile || !(st->flags & SC_TF_INFO))
+		return;
+	s = sc_score_short_sum(&st->score, st->window);
+	if (!s)
+		return;
+	ps = &c->ps[t->bind.profile];
+	ps->short_seen = 1;
+	if (sc_task_score(st) > ps->short_best)
+		ps->short_best = sc_task_score(st);
+	if (ps->hist) {
+		uint32_t mean = st->score.sum / st->score.fill;
+
+		ps->hist[mean > SC_COST_CAP ? SC_COST_CAP : mean]++;
+		ps->nwin++;
+	}
+	if (sc_score_short_above(&st->score, st->window, st->thr_sum)) {
+		struct sc_verdict r = { .a = st->a, .b = st->b, .x = SC_ANY };
+
+		report(c, t, SC_EV_ANOMALY_SCORE, &r, -1, NULL, file, line);
+	}
+}
+
+static void r_exit(void *ctx, struct sc_seq_task *t)
+{
+	struct ctx *c = ctx;
+
+	binding_end(c, t, c->cur_trace, 0);
 }
 
 static void r_start(void *ctx, struct sc_seq_task *t, unsigned call)
@@ -359,6 +399,8 @@ static void r_exec(void *ctx, struct sc_seq_task *t, const char *comm,
 	else if (t->bind.bound && t->bind.profile && !id)
 		/* a profiled task escaping into a program without a profile */
 		report(c, t, SC_EV_EXEC_UNPROFILED, NULL, 0, comm, file, line);
+	if (t->bind.bound)
+		binding_end(c, t, file, line);
 	if (replay)
 		return;
 	memset(nb, 0, sizeof(*nb));
@@ -392,7 +434,7 @@ static void t_signal(void *ctx, struct sc_seq_task *t, int signo,
 }
 
 const struct sc_seq_ops build_ops = {
-	b_start, b_unknown, b_syscall, b_exec, s_error, t_signal,
+	b_start, b_unknown, b_syscall, b_exec, s_error, t_signal, NULL,
 };
 
 /* --dump-signals: the sequencer's signal events, for checking by hand */
@@ -408,10 +450,10 @@ static void d_signal(void *ctx, struct sc_seq_task *t, int signo,
 }
 
 static const struct sc_seq_ops dump_ops = {
-	b_start, b_unknown, b_syscall, b_exec, s_error, d_signal,
+	b_start, b_unknown, b_syscall, b_exec, s_error, d_signal, NULL,
 };
 const struct sc_seq_ops replay_ops = {
-	r_start, r_unknown, r_syscall, r_exec, s_error, t_signal,
+	r_start, r_unknown, r_syscall, r_exec, s_error, t_signal, r_exit,
 };
 
 /* ---- traces ------------------------------------------------------------------ */
@@ -574,14 +616,14 @@ static int feed_ff(struct ctx *c, struct sc_seq *s, const struct trace *tr)
 	return rc;
 }
 
+/* the highest value of the statistic the kernel compares with the
+ * threshold: a full window's mean, or a short binding's mean at its end */
 static double trace_score(const struct pstat *ps)
 {
-	if (ps->full)
-		return sc_cost_to_bits((uint32_t)ps->max_sum) / ps->window;
-	if (ps->ncost)
-		return sc_cost_to_bits((uint32_t)(ps->cost_sum / ps->ncost)) +
-		       (double)(ps->cost_sum % ps->ncost) / ps->ncost / SC_COST_ONE;
-	return 0;
+	double full = ps->full ?
+		sc_cost_to_bits((uint32_t)ps->max_sum) / ps->window : 0;
+
+	return ps->short_seen && ps->short_best > full ? ps->short_best : full;
 }
 
 int run_trace(struct ctx *c, const struct trace *tr)
@@ -598,7 +640,8 @@ int run_trace(struct ctx *c, const struct trace *tr)
 		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 			struct pstat *ps = &c->ps[i];
 
-			ps->touched = ps->full = 0;
+			ps->touched = ps->full = ps->short_seen = 0;
+			ps->short_best = 0;
 			ps->max_sum = ps->cost_sum = ps->ncost = ps->unseen = 0;
 		}
 	}

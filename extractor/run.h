@@ -27,6 +27,8 @@ struct pstat {
 	int touched;		/* a task ran under it in this trace */
 	uint64_t max_sum;	/* largest full-window sum */
 	int full;		/* some window was full */
+	int short_seen;		/* some binding ended before its window filled */
+	double short_best;	/* the highest mean of such a binding, bits */
 	uint32_t window;
 	uint64_t cost_sum, ncost;	/* every scored cost */
 	uint64_t unseen;

@@ -270,6 +270,8 @@ static struct sc_seq_task *task_find(const struct sc_seq *s, long tid)
 
 static void task_remove(struct sc_seq *s, struct sc_seq_task *t)
 {
+	if (s->ops->exit)
+		s->ops->exit(s->ctx, t);
 	if (s->last == t)
 		s->last = NULL;
 	map_unlink(&s->tasks, &t->node);
@@ -864,6 +866,8 @@ void sc_seq_finish(struct sc_seq *s)
 			next = e->next;
 			if (!task_of(e)->dead)
 				flush_pending(s, task_of(e));
+			if (s->ops->exit)
+				s->ops->exit(s->ctx, task_of(e));
 			task_free(task_of(e));
 		}
 	}

@@ -122,6 +122,9 @@ struct sc_seq_ops {
 	 * retry), or -1 */
 	void (*signal)(void *ctx, struct sc_seq_task *t, int signo, int delivered, int handler,
 		       long restart_nr);
+	/* t is gone (exit, a superseded thread, or the end of the trace),
+	 * once; NULL: nothing to do */
+	void (*exit)(void *ctx, struct sc_seq_task *t);
 };
 
 struct sc_link {

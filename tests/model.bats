@@ -221,6 +221,36 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	[ "$status" -eq 2 ]
 }
 
+@test "model: a thread that ends before its window fills is judged on its mean: an alert, never a kill" {
+	learn_live pupugupu pupugupupupu
+	local p="$KDIR/live/$PROG.json"
+	# every run of scprog is shorter than a window of 32
+	jq '.threshold = 2' "$p" > "$KDIR/w.json" && mv "$KDIR/w.json" "$p"
+	start_loader --json --kill --policy graded "$KDIR/live"
+	run "$KDIR/$PROG" pupugupu
+	[ "$status" -eq 0 ]
+	# novelties between known syscalls, 13 syscalls in all: the window
+	# never fills, so nothing can kill on the score; at the exit the mean
+	# is above the threshold
+	run "$KDIR/$PROG" pgpgpgpgpgpg
+	[ "$status" -eq 0 ]
+	stop_loader
+	[ "$(count_kind anomaly-score)" -eq 1 ]
+	jq -e 'select(.kind == "anomaly-score") | .action == "alert" and
+		.transition == ["getppid", "exit_group", "*"] and .score > 2 and
+		.threshold == 2' \
+		"$KDIR/events"
+	# the replay judges the same run the same way, to the bit
+	strace -f -o "$KDIR/pg.syscall" "$KDIR/$PROG" pgpgpgpgpgpg
+	run "$EXTRACTOR" --check "$KDIR/live" --json "$KDIR/pg.syscall"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -c 'select(.kind == "anomaly-score") | [.transition, .score_sum]')" = \
+	  "$(jq -c 'select(.kind == "anomaly-score") | [.transition, .score_sum]' "$KDIR/events")" ]
+	# and SCORE is that mean
+	run "$EXTRACTOR" --score "$KDIR/live" "$KDIR/pg.syscall"
+	[ "$(cut -f3 <<< "$output")" = "$(jq -r 'select(.kind == "anomaly-score") | .score * 1000 | round / 1000 | tostring' "$KDIR/events")" ]
+}
+
 # record PROGRAM 3 times with strace -f under a unique comm, extract its
 # profile into $KDIR/prof, then run it 10 times at full speed under
 # --kill (strict): every run exits 0 and nothing is reported

@@ -66,8 +66,20 @@ static void t_signal(void *ctx, struct sc_seq_task *t, int signo,
 		 r ? r : "?");
 }
 
+/* exits, as text: "TID" in the order they came */
+static char exit_buf[256];
+
+static void t_exit(void *ctx, struct sc_seq_task *t)
+{
+	size_t n = strlen(exit_buf);
+
+	(void)ctx;
+	snprintf(exit_buf + n, sizeof(exit_buf) - n, "%s%ld", n ? " " : "",
+		 t->node.tid);
+}
+
 static const struct sc_seq_ops ops = {
-	t_start, t_unknown, t_syscall, t_exec, t_error, t_signal,
+	t_start, t_unknown, t_syscall, t_exec, t_error, t_signal, t_exit,
 };
 
 /* every line of text through the parser and a fresh sequencer */
@@ -289,5 +301,17 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		is_str(run(cases[i].text), cases[i].want, "%s", cases[i].what);
 	ok(nerrors == 0, "no line refused");
+	/* every task's end is told once: at its exit, or at the end of the
+	 * trace for one still running (10 here) */
+	exit_buf[0] = '\0';
+	run(EXEC("10")
+	    "10 clone3({flags=CLONE_VM|CLONE_THREAD}, 88) = 11\n"
+	    "10 clone3({flags=CLONE_VM|CLONE_THREAD}, 88) = 12\n"
+	    "12 getpid() = 10\n"
+	    "12 +++ exited with 0 +++\n"
+	    "11 getpid() = 10\n"
+	    "11 +++ exited with 0 +++\n"
+	    "10 getpid() = 10\n");
+	is_str(exit_buf, "12 11 10", "exits in order, the live task at the end");
 	return tap_done();
 }
