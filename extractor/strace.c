@@ -53,13 +53,16 @@ static const char *skip_spaces(const char *p, const char *e)
 	return p;
 }
 
-static int starts(const char *p, const char *e, const char *lit, size_t n)
+/* inline, so that memcmp of a constant length becomes a compare or two */
+static INLINE int starts(const char *p, const char *e, const char *lit,
+			 size_t n)
 {
 	return (size_t)(e - p) >= n && !memcmp(p, lit, n);
 }
 #define STARTS(p, e, lit) starts(p, e, lit, sizeof(lit) - 1)
 
-static int ends(const char *p, const char *e, const char *lit, size_t n)
+static INLINE int ends(const char *p, const char *e, const char *lit,
+		       size_t n)
 {
 	return (size_t)(e - p) >= n && !memcmp(e - n, lit, n);
 }
@@ -301,12 +304,30 @@ static INLINE uint64_t non_name_bytes(uint64_t x)
 }
 #endif
 
-/*
- * The end of the syscall name at p.  Sixteen bytes are classified at a
- * time, without a branch on where in them the name ends: names are 3 to
- * 15 bytes long, and a loop that stops at a varying byte costs a
- * mispredicted branch on every line.
- */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* the top bit of each zero byte of x: exact for the lowest one (a borrow
+ * only disturbs the bytes above it) */
+static INLINE uint64_t zero_bytes(uint64_t x)
+{
+	return (x - ONES) & ~x & ONES * 0x80;
+}
+
+/* the byte at p + the lowest byte flagged in s0 (bytes 0..7) or else in
+ * s1 (bytes 8..15), one of them not 0: both offsets are worked out and
+ * one picked by a mask, as a branch on s0 would be mispredicted as often
+ * as a loop's end */
+static INLINE const char *first_flagged(const char *p, uint64_t s0,
+					uint64_t s1)
+{
+	uint64_t in0 = -(uint64_t)(s0 != 0);
+	uint64_t n0 = (uint64_t)__builtin_ctzll(s0 | 1ull << 63) / 8;
+	uint64_t n1 = 8 + (uint64_t)__builtin_ctzll(s1 | 1ull << 63) / 8;
+
+	return p + ((n0 & in0) | (n1 & ~in0));
+}
+#endif
+
+/* the end of the syscall name at p: the first byte not [A-Za-z0-9_] */
 static INLINE const char *skip_name(const char *p, const char *e)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -315,14 +336,32 @@ static INLINE const char *skip_name(const char *p, const char *e)
 		uint64_t s1 = non_name_bytes(load64(p + 8));
 
 		if (s0 | s1)
-			return p + (s0 ? __builtin_ctzll(s0) / 8 :
-				    8 + __builtin_ctzll(s1) / 8);
+			return first_flagged(p, s0, s1);
 		p += 16;
 	}
 #endif
 	while (p < e && is_name_char(*p))
 		p++;
 	return p;
+}
+
+/* where the name at p would end if it is a name seen before: the first
+ * '(' or ' ' in the next sixteen bytes (what follows a name), or NULL */
+static INLINE const char *name_end_guess(const char *p, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (e - p >= 16) {
+		uint64_t x0 = load64(p), x1 = load64(p + 8);
+		uint64_t s0 = zero_bytes(x0 ^ ONES * '(') | zero_bytes(x0 ^ ONES * ' ');
+		uint64_t s1 = zero_bytes(x1 ^ ONES * '(') | zero_bytes(x1 ^ ONES * ' ');
+
+		if (s0 | s1)
+			return first_flagged(p, s0, s1);
+	}
+#endif
+	(void)p;
+	(void)e;
+	return NULL;
 }
 
 /*
@@ -449,7 +488,11 @@ static INLINE int parse_result(const char *p, const char *e,
 			if (*r == '-' && STARTS(r, e, "-1 EINTR") &&
 			    (e - r == 8 || r[8] == ' '))
 				out->intr = 1;
-			if (want && !parse_long(r, e, &out->ret))
+			/* a one-digit result (a sigaction's 0) needs no
+			 * general parse */
+			if (want && is_digit(*r) && (r + 1 == e || r[1] == ' '))
+				out->ret = *r - '0';
+			else if (want && !parse_long(r, e, &out->ret))
 				return -1;
 			out->ret_kind = SC_RET_VALUE;
 			return 0;
@@ -531,35 +574,66 @@ static long name_nr(const char *n, unsigned len, int arch)
 	return nr < 0 ? sc_syscall_raw_nr(n, len) : nr;
 }
 
-/* out->nr of out->name; returns its NF_* */
-static INLINE unsigned lookup(struct sc_line *out, int arch)
+/* the cache entry of the name with key k and length len, or the empty
+ * slot it would take (the table is never full) */
+static INLINE struct name_cache *cache_slot(const struct name_key *k,
+					    unsigned len)
 {
-	const char *n = out->name;
-	unsigned len = out->namelen, i;
+	unsigned i = (unsigned)((((k->w[0] ^ k->w[1] ^ k->w[2]) + len) *
+				 0x9E3779B97F4A7C15ull) >> (64 - NCACHE_BITS));
+
+	for (;; i = (i + 1) & (NCACHE - 1)) {
+		struct name_cache *c = &cache[i];
+
+		if (!c->len || (c->len == len && c->k.w[0] == k->w[0] &&
+				c->k.w[1] == k->w[1] && c->k.w[2] == k->w[2]))
+			return c;
+	}
+}
+
+/*
+ * The syscall name at out->name, up to the first byte before e that is
+ * not [A-Za-z0-9_]: out->namelen and out->nr; returns its NF_*.  A name
+ * seen before is found without classifying its bytes: the first '(' or
+ * ' ' gives a guess of its end, and a cache entry for the bytes before
+ * proves them all name bytes (only names read in full are entered).
+ */
+static INLINE unsigned read_name(struct sc_line *out, const char *e, int arch)
+{
+	const char *n = out->name, *q;
 	struct name_key k;
 	struct name_cache *c;
+	unsigned len;
 
 	if (arch != cache_arch) {	/* entries hold one arch's numbers */
 		memset(cache, 0, sizeof(cache));
 		cache_n = 0;
 		cache_arch = arch;
 	}
+	q = name_end_guess(n, e);
+	if (q && q > n) {
+		len = (unsigned)(q - n);
+		k = name_key(n, len);
+		c = cache_slot(&k, len);
+		if (c->len) {
+			out->namelen = len;
+			out->nr = c->nr;
+			return c->flags;
+		}
+	}
+	len = (unsigned)(skip_name(n, e) - n);
+	out->namelen = len;
+	if (!len)
+		return 0;
 	if (len > NAME_KEY_MAX) {
 		out->nr = name_nr(n, len, arch);
 		return name_flags(n, len);
 	}
 	k = name_key(n, len);
-	i = (unsigned)((((k.w[0] ^ k.w[1] ^ k.w[2]) + len) *
-			0x9E3779B97F4A7C15ull) >> (64 - NCACHE_BITS));
-	for (;; i = (i + 1) & (NCACHE - 1)) {
-		c = &cache[i];
-		if (!c->len)
-			break;
-		if (c->len == len && c->k.w[0] == k.w[0] &&
-		    c->k.w[1] == k.w[1] && c->k.w[2] == k.w[2]) {
-			out->nr = c->nr;
-			return c->flags;
-		}
+	c = cache_slot(&k, len);
+	if (c->len) {
+		out->nr = c->nr;
+		return c->flags;
 	}
 	out->nr = name_nr(n, len, arch);
 	if (cache_n >= NCACHE / 4 * 3)
@@ -761,8 +835,9 @@ static void error(struct sc_line *out, const char *reason)
 	out->reason = reason;
 }
 
-void sc_strace_parse(const char *line, size_t len, int arch, int cut,
-		     struct sc_line *out)
+/* sc_strace_parse, inline in sc_lines_next: it runs for every line */
+static INLINE void parse_line(const char *line, size_t len, int arch, int cut,
+			      struct sc_line *out)
 {
 	const char *p = line, *e = line + len, *q;
 	unsigned flags;
@@ -869,11 +944,12 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 			break;
 		p += 5;
 		out->name = p;
-		p = skip_name(p, e);
-		out->namelen = (unsigned)(p - out->name);
-		if (!out->namelen || !STARTS(p, e, " resumed>"))
+		flags = read_name(out, e, arch);
+		p += out->namelen;
+		if (!out->namelen || !STARTS(p, e, " resumed>")) {
+			out->nr = -1;
 			return error(out, "bad <... resumed> line");
-		flags = lookup(out, arch);
+		}
 		out->type = SC_LINE_RESUMED;
 		e = strip_tail(p, e);
 		if (e[-1] == '>' && ENDS(p, e, "<unfinished ...>"))
@@ -887,12 +963,13 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	}
 
 	out->name = p;
-	p = skip_name(p, e);
-	out->namelen = (unsigned)(p - out->name);
-	if (!out->namelen || p == e || *p != '(')
+	flags = read_name(out, e, arch);
+	p += out->namelen;
+	if (!out->namelen || p == e || *p != '(') {
+		out->nr = -1;
 		return error(out, cut ? "line cut short at end of file" :
 			     "not a syscall line");
-	flags = lookup(out, arch);
+	}
 	if (flags & NF_EXEC)
 		out->has_comm = exec_comm(p, e, out->comm, out->path);
 	else if (flags)
@@ -911,6 +988,12 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		return error(out, "no result");
 	}
 	out->type = SC_LINE_SYSCALL;
+}
+
+void sc_strace_parse(const char *line, size_t len, int arch, int cut,
+		     struct sc_line *out)
+{
+	parse_line(line, len, arch, cut, out);
 }
 
 /* a buffer that grows by doubling to hold at least need bytes */
@@ -1054,7 +1137,8 @@ static const char *notice_in(const char *line, size_t len)
 	static const char tag[] = "strace: Process ";
 	const size_t taglen = sizeof(tag) - 1;
 
-	if (len < taglen + 10 || !ENDS(line, line + len, " attached") ||
+	if (len < taglen + 10 || line[len - 1] != 'd' ||
+	    !ENDS(line, line + len, " attached") ||
 	    !memcmp(line, tag, taglen))
 		return NULL;
 	return memmem(line, len, tag, taglen);
@@ -1076,66 +1160,88 @@ int sc_lines_open(struct sc_lines *a, const char *path, int arch)
 	return sc_reader_open(&a->r, path);
 }
 
-/* parse a line into *l; warn: a cut line kept as a call is to be
- * reported (not for the halves of a split line) */
-static int lines_parse(struct sc_lines *a, const char *line, size_t len,
-		       int cut, int warn, struct sc_line *l,
-		       unsigned long *lineno, int *warned)
+/*
+ * The next line to parse after the common case, a whole line in the
+ * buffer without a notice, did not apply: got is the line already taken
+ * from the buffer (*len long), or NULL.  *report: whether a cut line is
+ * to be reported (not the halves of a split line).  1 = a line, 0 = the
+ * end, -1 = an error.
+ */
+static int lines_take(struct sc_lines *a, const char *got, const char **line,
+		      size_t *len, int *cut, int *report)
 {
-	sc_strace_parse(line, len, a->arch, cut, l);
-	*lineno = a->r.lineno;
-	*warned = warn && cut && l->type != SC_LINE_ERROR;
-	return 1;
-}
+	const char *notice;
+	int rc = 1;
 
-int sc_lines_next(struct sc_lines *a, struct sc_line *l,
-		  unsigned long *lineno, int *warn)
-{
-	const char *line, *notice;
-	size_t len;
-	int cut, rc;
-
+	*line = got;
+	*cut = 0;
+	*report = 1;
 	if (a->end)
 		return a->end > 0 ? 0 : (errno = a->err, -1);
-	line = buffered_line(&a->r, &len);
-	cut = 0;
-	rc = line ? 1 : sc_reader_next(&a->r, &line, &len, &cut);
+	if (!got)
+		rc = sc_reader_next(&a->r, line, len, cut);
 	if (rc <= 0) {
 		a->end = rc < 0 ? -1 : 1;
 		a->err = errno ? errno : EIO;
 		/* a line split by a notice, whose second half never came */
 		if (a->holding) {
 			a->holding = 0;
-			return lines_parse(a, a->held, a->nheld, 1, 0, l,
-					   lineno, warn);
+			*line = a->held;
+			*len = a->nheld;
+			*cut = 1;
+			*report = 0;
+			return 1;
 		}
-		return sc_lines_next(a, l, lineno, warn);
+		return a->end > 0 ? 0 : (errno = a->err, -1);
 	}
 	if (a->holding) {
-		if (held_add(a, line, len) < 0)
+		if (held_add(a, *line, *len) < 0)
 			goto nomem;
 		a->holding = 0;
-		return lines_parse(a, a->held, a->nheld, cut, 0, l, lineno,
-				   warn);
+		*line = a->held;
+		*len = a->nheld;
+		*report = 0;
+		return 1;
 	}
-	notice = cut ? NULL : notice_in(line, len);
+	notice = *cut ? NULL : notice_in(*line, *len);
 	if (!notice)
-		return lines_parse(a, line, len, cut, 1, l, lineno, warn);
+		return 1;
 	a->nheld = 0;
-	if (held_add(a, line, (size_t)(notice - line)) < 0) {
+	if (held_add(a, *line, (size_t)(notice - *line)) < 0) {
 		/* the notice still comes out; the error, next */
 		a->end = -1;
 		a->err = ENOMEM;
 	} else {
 		a->holding = 1;
 	}
-	return lines_parse(a, notice, len - (size_t)(notice - line), 0, 0, l,
-			   lineno, warn);
+	*len -= (size_t)(notice - *line);
+	*line = notice;
+	*report = 0;
+	return 1;
 nomem:
 	a->end = -1;
 	a->err = ENOMEM;
 	errno = ENOMEM;
 	return -1;
+}
+
+int sc_lines_next(struct sc_lines *a, struct sc_line *l,
+		  unsigned long *lineno, int *warn)
+{
+	const char *line = NULL;
+	size_t len;
+	int cut = 0, report = 1, rc;
+
+	if (a->end || a->holding || !(line = buffered_line(&a->r, &len)) ||
+	    notice_in(line, len)) {
+		rc = lines_take(a, line, &line, &len, &cut, &report);
+		if (rc <= 0)
+			return rc;
+	}
+	parse_line(line, len, a->arch, cut, l);
+	*lineno = a->r.lineno;
+	*warn = report && cut && l->type != SC_LINE_ERROR;
+	return 1;
 }
 
 void sc_lines_close(struct sc_lines *a)
