@@ -36,6 +36,13 @@ static int map_init(struct sc_tidmap *m)
 	return m->b ? 0 : -1;
 }
 
+/* nr (-1: the arch has no such call) is of kind SC_SEQ_* */
+static void mark_call(struct sc_seq *s, int nr, uint8_t kind)
+{
+	if (nr >= 0 && nr < SC_NR_MAX)
+		s->call_kind[nr] |= kind;
+}
+
 int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 		void *ctx)
 {
@@ -51,6 +58,12 @@ int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 	s->nr_vfork = sc_syscall_nr(arch, "vfork");
 	s->nr_rt_sigreturn = sc_syscall_nr(arch, "rt_sigreturn");
 	s->nr_sigreturn = sc_syscall_nr(arch, "sigreturn");
+	mark_call(s, s->nr_execve, SC_SEQ_EXEC);
+	mark_call(s, s->nr_execveat, SC_SEQ_EXEC);
+	mark_call(s, s->nr_clone, SC_SEQ_CLONE);
+	mark_call(s, s->nr_clone3, SC_SEQ_CLONE);
+	mark_call(s, s->nr_fork, SC_SEQ_CLONE);
+	mark_call(s, s->nr_vfork, SC_SEQ_CLONE);
 	if (map_init(&s->tasks) || map_init(&s->links)) {
 		free(s->tasks.b);
 		free(s->links.b);
@@ -400,13 +413,12 @@ static struct sc_seq_task *task_get(struct sc_seq *s, long tid,
 
 static int is_clone(const struct sc_seq *s, long nr)
 {
-	return nr >= 0 && (nr == s->nr_clone || nr == s->nr_clone3 ||
-			   nr == s->nr_fork || nr == s->nr_vfork);
+	return nr >= 0 && nr < SC_NR_MAX && (s->call_kind[nr] & SC_SEQ_CLONE);
 }
 
 static int is_exec(const struct sc_seq *s, long nr)
 {
-	return nr >= 0 && (nr == s->nr_execve || nr == s->nr_execveat);
+	return nr >= 0 && nr < SC_NR_MAX && (s->call_kind[nr] & SC_SEQ_EXEC);
 }
 
 /*
