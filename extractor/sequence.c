@@ -626,6 +626,35 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 	}
 }
 
+/*
+ * complete() of most calls, in short: a call of a linked task that
+ * neither execs, clones nor sets a signal action (act: its SC_ACT_*).
+ * 0 when the call is not one of those: complete() is then the one.
+ */
+static inline __attribute__((always_inline)) int
+complete_plain(struct sc_seq *s, struct sc_seq_task *t, long nr, int act,
+	       const char *file, unsigned long line)
+{
+	if ((!t->linked && !t->frozen) || act ||
+	    ((unsigned long)nr < SC_NR_MAX && s->call_kind[nr]))
+		return 0;
+	if (t->bind.bound)
+		s->ops->syscall(s->ctx, t, nr, file, line);
+	return 1;
+}
+
+/* complete() of a syscall line's call, with the arguments it shows */
+static void complete_line(struct sc_seq *s, struct sc_seq_task *t,
+			  const struct sc_line *l, const char *file,
+			  unsigned long line)
+{
+	struct call_args a = { l->has_comm ? l->comm : NULL,
+			       l->has_comm ? l->path : NULL, l->sig, l->act,
+			       l->cflags };
+
+	complete(s, t, l->nr, l->ret_kind, l->ret, &a, file, line);
+}
+
 /* the arguments of t's pending call */
 static struct call_args pend_args(const struct sc_seq_task *t)
 {
@@ -761,16 +790,12 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 			t->intr_nr = -1;
 		break;
 	}
-	case SC_LINE_SYSCALL: {
-		struct call_args a = { l->has_comm ? l->comm : NULL,
-				       l->has_comm ? l->path : NULL, l->sig,
-				       l->act, l->cflags };
-
+	case SC_LINE_SYSCALL:
 		flush_pending(s, t);
 		t->intr_nr = interrupted(s, l);
-		complete(s, t, l->nr, l->ret_kind, l->ret, &a, file, line);
+		if (!complete_plain(s, t, l->nr, l->act, file, line))
+			complete_line(s, t, l, file, line);
 		break;
-	}
 	case SC_LINE_UNFINISHED:
 		flush_pending(s, t);
 		t->intr_nr = -1;
@@ -803,6 +828,9 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				break;	/* resumed, then unfinished again */
 			t->pending = 0;
 			t->intr_nr = interrupted(s, l);
+			if (complete_plain(s, t, l->nr, a.act, file,
+					   t->pend_line))
+				break;
 			complete(s, t, l->nr, l->ret_kind, l->ret, &a, file,
 				 t->pend_line);
 			break;
