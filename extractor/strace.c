@@ -858,14 +858,7 @@ static INLINE void parse_line(const char *line, size_t len, int arch, int cut,
 	out->reason = NULL;
 
 	/* pid: "1234  " (-f) or "[pid  1234] " */
-	if (STARTS(p, e, "[pid ")) {
-		p = skip_spaces(p + 5, e);
-		q = parse_long(p, e, &out->pid);
-		if (!q || q >= e || *q != ']' || out->pid < 0 ||
-		    out->pid > INT_MAX)
-			return error(out, "bad [pid N] prefix");
-		p = q + 1;
-	} else if (p < e && is_digit(*p)) {
+	if (p < e && is_digit(*p)) {
 		long v;
 
 		q = skip_digits(p, e);
@@ -876,6 +869,13 @@ static INLINE void parse_line(const char *line, size_t len, int arch, int cut,
 			out->pid = v;
 			p = q;
 		}
+	} else if (STARTS(p, e, "[pid ")) {
+		p = skip_spaces(p + 5, e);
+		q = parse_long(p, e, &out->pid);
+		if (!q || q >= e || *q != ']' || out->pid < 0 ||
+		    out->pid > INT_MAX)
+			return error(out, "bad [pid N] prefix");
+		p = q + 1;
 	}
 	p = skip_spaces(p, e);
 	/* timestamp: -t 12:00:00, -tt 12:00:00.123456, -ttt/-r 1.000123 */
