@@ -53,18 +53,47 @@ static const char *skip_spaces(const char *p, const char *e)
 	return p;
 }
 
-/* inline, so that memcmp of a constant length becomes a compare or two */
+static uint64_t load64(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint32_t load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* memcmp(p, lit, n) == 0 for a literal: two overlapping loads a side
+ * for 4 to 16 bytes, which the compiler folds into constants (gcc calls
+ * memcmp for most of those lengths) */
+static INLINE int same_bytes(const char *p, const char *lit, size_t n)
+{
+	if (n >= 8 && n <= 16)
+		return !((load64(p) ^ load64(lit)) |
+			 (load64(p + n - 8) ^ load64(lit + n - 8)));
+	if (n >= 4 && n < 8)
+		return !((load32(p) ^ load32(lit)) |
+			 (load32(p + n - 4) ^ load32(lit + n - 4)));
+	return !memcmp(p, lit, n);
+}
+
 static INLINE int starts(const char *p, const char *e, const char *lit,
 			 size_t n)
 {
-	return (size_t)(e - p) >= n && !memcmp(p, lit, n);
+	return (size_t)(e - p) >= n && same_bytes(p, lit, n);
 }
 #define STARTS(p, e, lit) starts(p, e, lit, sizeof(lit) - 1)
 
 static INLINE int ends(const char *p, const char *e, const char *lit,
 		       size_t n)
 {
-	return (size_t)(e - p) >= n && !memcmp(e - n, lit, n);
+	return (size_t)(e - p) >= n && same_bytes(e - n, lit, n);
 }
 #define ENDS(p, e, lit) ends(p, e, lit, sizeof(lit) - 1)
 
@@ -184,22 +213,6 @@ static int exec_comm(const char *p, const char *e, char comm[16],
 struct name_key {
 	uint64_t w[3];
 };
-
-static uint64_t load64(const char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint32_t load32(const char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 /* a byte repeated in each byte of a word: ONES * b */
 #define ONES	0x0101010101010101ull
