@@ -274,7 +274,9 @@ static struct sc_seq_task *task_of(struct sc_tidnode *e)
 	return (struct sc_seq_task *)e;
 }
 
-static struct sc_seq_task *task_find(const struct sc_seq *s, long tid)
+/* inline: every line asks, and mostly for the previous line's task */
+static inline __attribute__((always_inline)) struct sc_seq_task *
+task_find(const struct sc_seq *s, long tid)
 {
 	if (s->last && s->last->node.tid == tid)
 		return s->last;	/* runs of lines from one thread are common */

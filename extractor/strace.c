@@ -1145,7 +1145,7 @@ void sc_reader_close(struct sc_reader *r)
  * The notice is the line's tail: where it starts, or NULL for a line
  * without one (a notice alone on its line is a line like any other).
  */
-static const char *notice_in(const char *line, size_t len)
+static INLINE const char *notice_in(const char *line, size_t len)
 {
 	static const char tag[] = "strace: Process ";
 	const size_t taglen = sizeof(tag) - 1;
