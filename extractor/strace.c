@@ -1242,7 +1242,7 @@ int sc_lines_next(struct sc_lines *a, struct sc_line *l,
 		  unsigned long *lineno, int *warn)
 {
 	const char *line = NULL;
-	size_t len;
+	size_t len = 0;
 	int cut = 0, report = 1, rc;
 
 	if (a->end || a->holding || !(line = buffered_line(&a->r, &len)) ||
