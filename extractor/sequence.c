@@ -36,6 +36,13 @@ static int map_init(struct sc_tidmap *m)
 	return m->b ? 0 : -1;
 }
 
+/* nr (-1: the arch has no such call) is of kind SC_SEQ_* */
+static void mark_call(struct sc_seq *s, int nr, uint8_t kind)
+{
+	if (nr >= 0 && nr < SC_NR_MAX)
+		s->call_kind[nr] |= kind;
+}
+
 int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 		void *ctx)
 {
@@ -51,6 +58,12 @@ int sc_seq_init(struct sc_seq *s, int arch, const struct sc_seq_ops *ops,
 	s->nr_vfork = sc_syscall_nr(arch, "vfork");
 	s->nr_rt_sigreturn = sc_syscall_nr(arch, "rt_sigreturn");
 	s->nr_sigreturn = sc_syscall_nr(arch, "sigreturn");
+	mark_call(s, s->nr_execve, SC_SEQ_EXEC);
+	mark_call(s, s->nr_execveat, SC_SEQ_EXEC);
+	mark_call(s, s->nr_clone, SC_SEQ_CLONE);
+	mark_call(s, s->nr_clone3, SC_SEQ_CLONE);
+	mark_call(s, s->nr_fork, SC_SEQ_CLONE);
+	mark_call(s, s->nr_vfork, SC_SEQ_CLONE);
 	if (map_init(&s->tasks) || map_init(&s->links)) {
 		free(s->tasks.b);
 		free(s->links.b);
@@ -261,7 +274,9 @@ static struct sc_seq_task *task_of(struct sc_tidnode *e)
 	return (struct sc_seq_task *)e;
 }
 
-static struct sc_seq_task *task_find(const struct sc_seq *s, long tid)
+/* inline: every line asks, and mostly for the previous line's task */
+static inline __attribute__((always_inline)) struct sc_seq_task *
+task_find(const struct sc_seq *s, long tid)
 {
 	if (s->last && s->last->node.tid == tid)
 		return s->last;	/* runs of lines from one thread are common */
@@ -402,13 +417,12 @@ static struct sc_seq_task *task_get(struct sc_seq *s, long tid,
 
 static int is_clone(const struct sc_seq *s, long nr)
 {
-	return nr >= 0 && (nr == s->nr_clone || nr == s->nr_clone3 ||
-			   nr == s->nr_fork || nr == s->nr_vfork);
+	return nr >= 0 && nr < SC_NR_MAX && (s->call_kind[nr] & SC_SEQ_CLONE);
 }
 
 static int is_exec(const struct sc_seq *s, long nr)
 {
-	return nr >= 0 && (nr == s->nr_execve || nr == s->nr_execveat);
+	return nr >= 0 && nr < SC_NR_MAX && (s->call_kind[nr] & SC_SEQ_EXEC);
 }
 
 /*
@@ -616,6 +630,35 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 	}
 }
 
+/*
+ * complete() of most calls, in short: a call of a linked task that
+ * neither execs, clones nor sets a signal action (act: its SC_ACT_*).
+ * 0 when the call is not one of those: complete() is then the one.
+ */
+static inline __attribute__((always_inline)) int
+complete_plain(struct sc_seq *s, struct sc_seq_task *t, long nr, int act,
+	       const char *file, unsigned long line)
+{
+	if ((!t->linked && !t->frozen) || act ||
+	    ((unsigned long)nr < SC_NR_MAX && s->call_kind[nr]))
+		return 0;
+	if (t->bind.bound)
+		s->ops->syscall(s->ctx, t, nr, file, line);
+	return 1;
+}
+
+/* complete() of a syscall line's call, with the arguments it shows */
+static void complete_line(struct sc_seq *s, struct sc_seq_task *t,
+			  const struct sc_line *l, const char *file,
+			  unsigned long line)
+{
+	struct call_args a = { l->has_comm ? l->comm : NULL,
+			       l->has_comm ? l->path : NULL, l->sig, l->act,
+			       l->cflags };
+
+	complete(s, t, l->nr, l->ret_kind, l->ret, &a, file, line);
+}
+
 /* the arguments of t's pending call */
 static struct call_args pend_args(const struct sc_seq_task *t)
 {
@@ -751,16 +794,12 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 			t->intr_nr = -1;
 		break;
 	}
-	case SC_LINE_SYSCALL: {
-		struct call_args a = { l->has_comm ? l->comm : NULL,
-				       l->has_comm ? l->path : NULL, l->sig,
-				       l->act, l->cflags };
-
+	case SC_LINE_SYSCALL:
 		flush_pending(s, t);
 		t->intr_nr = interrupted(s, l);
-		complete(s, t, l->nr, l->ret_kind, l->ret, &a, file, line);
+		if (!complete_plain(s, t, l->nr, l->act, file, line))
+			complete_line(s, t, l, file, line);
 		break;
-	}
 	case SC_LINE_UNFINISHED:
 		flush_pending(s, t);
 		t->intr_nr = -1;
@@ -793,6 +832,9 @@ void sc_seq_line(struct sc_seq *s, const struct sc_line *l, long default_tid,
 				break;	/* resumed, then unfinished again */
 			t->pending = 0;
 			t->intr_nr = interrupted(s, l);
+			if (complete_plain(s, t, l->nr, a.act, file,
+					   t->pend_line))
+				break;
 			complete(s, t, l->nr, l->ret_kind, l->ret, &a, file,
 				 t->pend_line);
 			break;

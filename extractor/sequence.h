@@ -137,11 +137,16 @@ struct sc_link {
 	struct sc_frame frames[SC_FRAMES_MAX];
 };
 
+#define SC_SEQ_EXEC	1	/* execve, execveat */
+#define SC_SEQ_CLONE	2	/* clone, clone3, fork, vfork */
+
 struct sc_seq {
 	const struct sc_seq_ops *ops;
 	void *ctx;
 	int arch;
 	int nr_execve, nr_execveat, nr_clone, nr_clone3, nr_fork, nr_vfork;
+	/* SC_SEQ_EXEC, SC_SEQ_CLONE by number: one load on every call */
+	uint8_t call_kind[SC_NR_MAX];
 	int nr_rt_sigreturn, nr_sigreturn;
 	struct sc_tidmap tasks;
 	struct sc_seq_task *last;	/* the previous line's task */

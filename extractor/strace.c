@@ -30,6 +30,10 @@
 #include "strace.h"
 #include "syscalls.h"
 
+/* for the small helpers of the per-line path, which gcc would otherwise
+ * leave as calls when they have several callers */
+#define INLINE	inline __attribute__((always_inline))
+
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* [A-Za-z0-9_]: a table, since every name byte of every line asks */
@@ -49,15 +53,47 @@ static const char *skip_spaces(const char *p, const char *e)
 	return p;
 }
 
-static int starts(const char *p, const char *e, const char *lit, size_t n)
+static uint64_t load64(const char *p)
 {
-	return (size_t)(e - p) >= n && !memcmp(p, lit, n);
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint32_t load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* memcmp(p, lit, n) == 0 for a literal: two overlapping loads a side
+ * for 4 to 16 bytes, which the compiler folds into constants (gcc calls
+ * memcmp for most of those lengths) */
+static INLINE int same_bytes(const char *p, const char *lit, size_t n)
+{
+	if (n >= 8 && n <= 16)
+		return !((load64(p) ^ load64(lit)) |
+			 (load64(p + n - 8) ^ load64(lit + n - 8)));
+	if (n >= 4 && n < 8)
+		return !((load32(p) ^ load32(lit)) |
+			 (load32(p + n - 4) ^ load32(lit + n - 4)));
+	return !memcmp(p, lit, n);
+}
+
+static INLINE int starts(const char *p, const char *e, const char *lit,
+			 size_t n)
+{
+	return (size_t)(e - p) >= n && same_bytes(p, lit, n);
 }
 #define STARTS(p, e, lit) starts(p, e, lit, sizeof(lit) - 1)
 
-static int ends(const char *p, const char *e, const char *lit, size_t n)
+static INLINE int ends(const char *p, const char *e, const char *lit,
+		       size_t n)
 {
-	return (size_t)(e - p) >= n && !memcmp(e - n, lit, n);
+	return (size_t)(e - p) >= n && same_bytes(e - n, lit, n);
 }
 #define ENDS(p, e, lit) ends(p, e, lit, sizeof(lit) - 1)
 
@@ -170,6 +206,178 @@ static int exec_comm(const char *p, const char *e, char comm[16],
 }
 
 /*
+ * A name of up to 24 bytes as a key of three words, read with loads that
+ * stay inside the name (the last one overlaps the others), so that two
+ * names of one length compare as three words, not byte by byte.
+ */
+struct name_key {
+	uint64_t w[3];
+};
+
+/* a byte repeated in each byte of a word: ONES * b */
+#define ONES	0x0101010101010101ull
+
+#define NAME_KEY_MAX	24
+
+/* len 1..NAME_KEY_MAX; inline: it runs for every line */
+static INLINE struct name_key name_key(const char *n, unsigned len)
+{
+	struct name_key k = { { 0, 0, 0 } };
+
+	if (len >= 8) {
+		k.w[0] = load64(n);
+		k.w[1] = load64(n + (len > 16 ? 8 : len - 8));
+		if (len > 16)
+			k.w[2] = load64(n + len - 8);
+	} else if (len >= 4) {
+		k.w[0] = load32(n) | (uint64_t)load32(n + len - 4) << 32;
+	} else {
+		k.w[0] = (unsigned char)n[0] | (unsigned char)n[len / 2] << 8 |
+			 (unsigned)(unsigned char)n[len - 1] << 16;
+	}
+	return k;
+}
+
+/*
+ * The end of the run of digits at p: eight bytes at a time while eight
+ * remain (a pid has five to seven), then byte by byte.  A byte b is a
+ * digit when b ^ '0' is 0..9, i.e. neither it nor it + 6 reaches 0x10; a
+ * carry out of a non-digit byte only disturbs the bytes after it.
+ */
+static INLINE const char *skip_digits(const char *p, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - p >= 8) {
+		uint64_t a = load64(p) ^ (ONES * '0');
+		uint64_t stop = (a | (a + ONES * 6)) & (ONES * 0xf0);
+
+		if (stop)	/* the first byte is the lowest */
+			return p + __builtin_ctzll(stop) / 8;
+		p += 8;
+	}
+#endif
+	while (p < e && is_digit(*p))
+		p++;
+	return p;
+}
+
+/*
+ * The value of the digits [p, q) (q from skip_digits, e the line's end),
+ * -1 past INT_MAX.  Up to eight digits with eight bytes readable are
+ * converted in one word, without a loop whose end varies from line to
+ * line (a pid has five to seven digits): digit values in the word's low
+ * bytes are moved to its top, then summed in pairs, fours and eights.
+ */
+static INLINE long digits_value(const char *p, const char *q, const char *e)
+{
+	size_t n = (size_t)(q - p);
+	unsigned long v = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 1 && n <= 8 && e - p >= 8) {
+		uint64_t x = (load64(p) ^ 0x3030303030303030ull) << (8 * (8 - n));
+
+		x = x * 10 + (x >> 8);
+		x = ((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
+		     ((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >> 32;
+		return (long)x;
+	}
+#endif
+	(void)e;
+	/* unsigned: a long run wraps instead of overflowing */
+	for (int big = 0; p < q; p++) {
+		big |= v > INT_MAX / 10;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (big)
+			return -1;
+	}
+	return v > INT_MAX ? -1 : (long)v;
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* the top bit of each byte of x that is > lo and < hi (0 <= lo < hi <=
+ * 128), exactly: the low seven bits are summed without carries, and
+ * bytes of 0x80 and above are left out */
+static INLINE uint64_t bytes_between(uint64_t x, unsigned lo, unsigned hi)
+{
+	uint64_t low = x & ONES * 0x7f;
+
+	return (ONES * (127 + hi) - low) & ~x & (low + ONES * (127 - lo)) &
+	       ONES * 0x80;
+}
+
+/* the top bit of each byte of x that is not [A-Za-z0-9_] */
+static INLINE uint64_t non_name_bytes(uint64_t x)
+{
+	uint64_t name = bytes_between(x, '0' - 1, '9' + 1) |
+			bytes_between(x | ONES * 0x20, 'a' - 1, 'z' + 1) |
+			bytes_between(x, '_' - 1, '_' + 1);
+
+	return ~name & ONES * 0x80;
+}
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* the top bit of each zero byte of x: exact for the lowest one (a borrow
+ * only disturbs the bytes above it) */
+static INLINE uint64_t zero_bytes(uint64_t x)
+{
+	return (x - ONES) & ~x & ONES * 0x80;
+}
+
+/* the byte at p + the lowest byte flagged in s0 (bytes 0..7) or else in
+ * s1 (bytes 8..15), one of them not 0: both offsets are worked out and
+ * one picked by a mask, as a branch on s0 would be mispredicted as often
+ * as a loop's end */
+static INLINE const char *first_flagged(const char *p, uint64_t s0,
+					uint64_t s1)
+{
+	uint64_t in0 = -(uint64_t)(s0 != 0);
+	uint64_t n0 = (uint64_t)__builtin_ctzll(s0 | 1ull << 63) / 8;
+	uint64_t n1 = 8 + (uint64_t)__builtin_ctzll(s1 | 1ull << 63) / 8;
+
+	return p + ((n0 & in0) | (n1 & ~in0));
+}
+#endif
+
+/* the end of the syscall name at p: the first byte not [A-Za-z0-9_] */
+static INLINE const char *skip_name(const char *p, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - p >= 16) {
+		uint64_t s0 = non_name_bytes(load64(p));
+		uint64_t s1 = non_name_bytes(load64(p + 8));
+
+		if (s0 | s1)
+			return first_flagged(p, s0, s1);
+		p += 16;
+	}
+#endif
+	while (p < e && is_name_char(*p))
+		p++;
+	return p;
+}
+
+/* where the name at p would end if it is a name seen before: the first
+ * '(' or ' ' in the next sixteen bytes (what follows a name), or NULL */
+static INLINE const char *name_end_guess(const char *p, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (e - p >= 16) {
+		uint64_t x0 = load64(p), x1 = load64(p + 8);
+		uint64_t s0 = zero_bytes(x0 ^ ONES * '(') | zero_bytes(x0 ^ ONES * ' ');
+		uint64_t s1 = zero_bytes(x1 ^ ONES * '(') | zero_bytes(x1 ^ ONES * ' ');
+
+		if (s0 | s1)
+			return first_flagged(p, s0, s1);
+	}
+#endif
+	(void)p;
+	(void)e;
+	return NULL;
+}
+
+/*
  * Signal names as strace prints them on x86_64 and i386 (its signalent
  * tables), without "SIG"; the real-time ones are SIGRTMIN (32) and
  * SIGRT_n (32 + n).  Older names strace or a reader may use are aliases.
@@ -193,6 +401,7 @@ static const struct { char name[7]; unsigned char len, sig; } sig_names[] = {
 
 #define SIG_HASH	128
 static unsigned char sig_hash[SIG_HASH];	/* index in sig_names + 1 */
+static uint64_t sig_key[sizeof(sig_names) / sizeof(sig_names[0])];
 
 static unsigned sig_hash_of(const char *n, size_t len)
 {
@@ -209,6 +418,7 @@ static void sig_hash_init(void)
 		while (sig_hash[h])
 			h = (h + 1) & (SIG_HASH - 1);
 		sig_hash[h] = (unsigned char)(i + 1);
+		sig_key[i] = name_key(sig_names[i].name, sig_names[i].len).w[0];
 	}
 }
 
@@ -217,6 +427,7 @@ static int sig_number(const char *p, const char *e, const char **end)
 {
 	const char *n;
 	size_t len;
+	uint64_t key;
 
 	if (!STARTS(p, e, "SIG"))
 		return 0;
@@ -231,13 +442,15 @@ static int sig_number(const char *p, const char *e, const char **end)
 
 		return q == p && v >= 1 && v <= SC_SIG_MAX - 32 ? 32 + (int)v : 0;
 	}
-	if (!len)
+	/* no name is longer than one key word */
+	if (!len || len > 8)
 		return 0;
+	key = name_key(n, (unsigned)len).w[0];
 	for (unsigned h = sig_hash_of(n, len); sig_hash[h];
 	     h = (h + 1) & (SIG_HASH - 1)) {
 		unsigned i = sig_hash[h] - 1u;
 
-		if (sig_names[i].len == len && !memcmp(sig_names[i].name, n, len))
+		if (sig_names[i].len == len && sig_key[i] == key)
 			return sig_names[i].sig;
 	}
 	return 0;
@@ -264,8 +477,8 @@ static int restart_code(const char *r, const char *e)
 
 /* the " = ret ..." part at the end of a call; e excludes -T and spaces;
  * the value is decoded only when wanted (hex addresses cost time) */
-static int parse_result(const char *p, const char *e, struct sc_line *out,
-			int want)
+static INLINE int parse_result(const char *p, const char *e,
+			       struct sc_line *out, int want)
 {
 	const char *q = e;
 
@@ -288,7 +501,11 @@ static int parse_result(const char *p, const char *e, struct sc_line *out,
 			if (*r == '-' && STARTS(r, e, "-1 EINTR") &&
 			    (e - r == 8 || r[8] == ' '))
 				out->intr = 1;
-			if (want && !parse_long(r, e, &out->ret))
+			/* a one-digit result (a sigaction's 0) needs no
+			 * general parse */
+			if (want && is_digit(*r) && (r + 1 == e || r[1] == ' '))
+				out->ret = *r - '0';
+			else if (want && !parse_long(r, e, &out->ret))
 				return -1;
 			out->ret_kind = SC_RET_VALUE;
 			return 0;
@@ -299,7 +516,7 @@ static int parse_result(const char *p, const char *e, struct sc_line *out,
 }
 
 /* strip " <0.000123>" (-T) and trailing spaces */
-static const char *strip_tail(const char *p, const char *e)
+static INLINE const char *strip_tail(const char *p, const char *e)
 {
 	while (e > p && e[-1] == ' ')
 		e--;
@@ -316,71 +533,143 @@ static const char *strip_tail(const char *p, const char *e)
 	return e;
 }
 
+/* what the parser reads of a call besides its name (sc_line) */
+#define NF_RET		1	/* the result's value: exec success, clone's
+				 * child, a sigaction's success */
+#define NF_EXEC		2	/* execve, execveat: the path */
+#define NF_CLONE	4	/* clone, clone3: flags= */
+#define NF_SIGACTION	8	/* rt_sigaction, sigaction: the new action */
+#define NF_SIGNAL	16	/* signal: the handler */
+
+static unsigned name_flags(const char *n, unsigned len)
+{
+	static const struct { const char *name; unsigned flags; } special[] = {
+		{ "fork", NF_RET }, { "vfork", NF_RET },
+		{ "clone", NF_RET | NF_CLONE }, { "clone3", NF_RET | NF_CLONE },
+		{ "execve", NF_RET | NF_EXEC }, { "execveat", NF_RET | NF_EXEC },
+		{ "signal", NF_RET | NF_SIGNAL },
+		{ "sigaction", NF_RET | NF_SIGACTION },
+		{ "rt_sigaction", NF_RET | NF_SIGACTION },
+	};
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (strlen(special[i].name) == len &&
+		    !memcmp(special[i].name, n, len))
+			return special[i].flags;
+	return 0;
+}
+
 /*
- * Name -> number, through a small direct-mapped cache in front of the
- * shared table: a log uses a few dozen names, and this lookup runs for
- * every line.
+ * Name -> number and flags, through a small open-addressed table in front
+ * of the shared one: a log uses a few dozen names, and this lookup runs
+ * for every line.  Entries are never evicted (names that alternate would
+ * evict each other); once the table is 3/4 full, further names go to the
+ * shared table every time.
  */
-#define NCACHE		256
-#define NAME_MAX_CACHED	23
+#define NCACHE_BITS	9
+#define NCACHE		(1u << NCACHE_BITS)
 
 struct name_cache {
-	int arch;
-	unsigned char len;
-	char name[NAME_MAX_CACHED];
+	struct name_key k;
+	unsigned len;		/* 0: empty */
+	unsigned flags;		/* NF_* */
 	long nr;
 };
 
 static __thread struct name_cache cache[NCACHE];
+static __thread unsigned cache_n;
+static __thread int cache_arch;
 
-static void lookup(struct sc_line *out, int arch)
+static long name_nr(const char *n, unsigned len, int arch)
 {
-	const char *n = out->name;
-	unsigned len = out->namelen;
+	long nr = sc_syscall_nr_n(arch, n, len);
+
+	return nr < 0 ? sc_syscall_raw_nr(n, len) : nr;
+}
+
+/* the cache entry of the name with key k and length len, or the empty
+ * slot it would take (the table is never full) */
+static INLINE struct name_cache *cache_slot(const struct name_key *k,
+					    unsigned len)
+{
+	unsigned i = (unsigned)((((k->w[0] ^ k->w[1] ^ k->w[2]) + len) *
+				 0x9E3779B97F4A7C15ull) >> (64 - NCACHE_BITS));
+
+	for (;; i = (i + 1) & (NCACHE - 1)) {
+		struct name_cache *c = &cache[i];
+
+		if (!c->len || (c->len == len && c->k.w[0] == k->w[0] &&
+				c->k.w[1] == k->w[1] && c->k.w[2] == k->w[2]))
+			return c;
+	}
+}
+
+/*
+ * The syscall name at out->name, up to the first byte before e that is
+ * not [A-Za-z0-9_]: out->namelen and out->nr; returns its NF_*.  A name
+ * seen before is found without classifying its bytes: the first '(' or
+ * ' ' gives a guess of its end, and a cache entry for the bytes before
+ * proves them all name bytes (only names read in full are entered).
+ */
+static INLINE unsigned read_name(struct sc_line *out, const char *e, int arch)
+{
+	const char *n = out->name, *q;
+	struct name_key k;
 	struct name_cache *c;
+	unsigned len;
 
-	if (len > NAME_MAX_CACHED) {
-		out->nr = sc_syscall_nr_n(arch, n, len);
-		if (out->nr < 0)
-			out->nr = sc_syscall_raw_nr(n, len);
-		return;
+	if (arch != cache_arch) {	/* entries hold one arch's numbers */
+		memset(cache, 0, sizeof(cache));
+		cache_n = 0;
+		cache_arch = arch;
 	}
-	c = &cache[(len * 37u + (unsigned char)n[0] * 7u +
-		    (unsigned char)n[len / 2] * 13u +
-		    (unsigned char)n[len - 1]) & (NCACHE - 1)];
-	if (c->len == len && c->arch == arch && !memcmp(c->name, n, len)) {
+	q = name_end_guess(n, e);
+	if (q && q > n) {
+		len = (unsigned)(q - n);
+		k = name_key(n, len);
+		c = cache_slot(&k, len);
+		if (c->len) {
+			out->namelen = len;
+			out->nr = c->nr;
+			return c->flags;
+		}
+	}
+	len = (unsigned)(skip_name(n, e) - n);
+	out->namelen = len;
+	if (!len)
+		return 0;
+	if (len > NAME_KEY_MAX) {
+		out->nr = name_nr(n, len, arch);
+		return name_flags(n, len);
+	}
+	k = name_key(n, len);
+	c = cache_slot(&k, len);
+	if (c->len) {
 		out->nr = c->nr;
-		return;
+		return c->flags;
 	}
-	out->nr = sc_syscall_nr_n(arch, n, len);
-	if (out->nr < 0)
-		out->nr = sc_syscall_raw_nr(n, len);
-	c->arch = arch;
-	c->len = (unsigned char)len;
-	memcpy(c->name, n, len);
+	out->nr = name_nr(n, len, arch);
+	if (cache_n >= NCACHE / 4 * 3)
+		return name_flags(n, len);
+	cache_n++;
+	c->k = k;
+	c->len = len;
 	c->nr = out->nr;
+	c->flags = name_flags(n, len);
+	return c->flags;
 }
 
-/* calls whose result the sequencer needs: exec success, clone's child,
- * a sigaction's success */
-static int want_ret(const char *n, unsigned len)
-{
-	switch (len) {
-	case 4: return !memcmp(n, "fork", 4);
-	case 5: return !memcmp(n, "clone", 5) || !memcmp(n, "vfork", 5);
-	case 6: return !memcmp(n, "clone3", 6) || !memcmp(n, "execve", 6) ||
-		       !memcmp(n, "signal", 6);
-	case 8: return !memcmp(n, "execveat", 8);
-	case 9: return !memcmp(n, "sigaction", 9);
-	case 12: return !memcmp(n, "rt_sigaction", 12);
-	}
-	return 0;
-}
+/* a flag's name and length, for flag_bits */
+struct flag_name {
+	const char *name;
+	size_t len;
+};
+#define FLAG(s) { s, sizeof(s) - 1 }
 
 /* which of flags[0..n) the flag list at p ("A|B|C", ended by any other
  * byte) names: bit i for flags[i], in one pass */
 static unsigned flag_bits(const char *p, const char *e,
-			  const char *const *flags, unsigned n)
+			  const struct flag_name *flags, unsigned n)
 {
 	unsigned bits = 0;
 
@@ -390,8 +679,8 @@ static unsigned flag_bits(const char *p, const char *e,
 		while (q < e && is_name_char(*q))
 			q++;
 		for (unsigned i = 0; i < n; i++)
-			if (flags[i][0] == p[0] && strlen(flags[i]) == (size_t)(q - p) &&
-			    !memcmp(p, flags[i], (size_t)(q - p)))
+			if (flags[i].len == (size_t)(q - p) &&
+			    !memcmp(p, flags[i].name, flags[i].len))
 				bits |= 1u << i;
 		if (q >= e || *q != '|')
 			break;
@@ -403,7 +692,9 @@ static unsigned flag_bits(const char *p, const char *e,
 /* a sigaction flags field (names or a number) at p: SA_RESETHAND in it */
 static int resethand(const char *p, const char *e)
 {
-	static const char *const names[] = { "SA_RESETHAND", "SA_ONESHOT" };
+	static const struct flag_name names[] = {
+		FLAG("SA_RESETHAND"), FLAG("SA_ONESHOT"),
+	};
 	long v;
 
 	if (p < e && is_digit(*p))
@@ -411,10 +702,16 @@ static int resethand(const char *p, const char *e)
 	return flag_bits(p, e, names, 2) != 0;
 }
 
+static int is_hex_digit(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
 /* a handler value at p: SIG_DFL, SIG_IGN, or an address (-X raw: 0, 1);
  * *end after it */
 static int handler_kind(const char *p, const char *e, const char **end)
 {
+	const char *q;
 	long v;
 
 	*end = p + 7;
@@ -422,6 +719,22 @@ static int handler_kind(const char *p, const char *e, const char **end)
 		return SC_ACT_DFL;
 	if (STARTS(p, e, "SIG_IGN"))
 		return SC_ACT_IGN;
+	/* an address of up to 16 hex digits is 0 or 1 only if all its
+	 * digits but the last are 0: no need to decode it */
+	if (STARTS(p, e, "0x")) {
+		for (q = p + 2; q < e && is_hex_digit(*q); q++)
+			;
+		if (q - p > 2 && q - p <= 18) {
+			const char *z = p + 2;
+
+			while (z < q - 1 && *z == '0')
+				z++;
+			*end = q;
+			if (z < q - 1 || (*z != '0' && *z != '1'))
+				return SC_ACT_HANDLER;
+			return *z == '0' ? SC_ACT_DFL : SC_ACT_IGN;
+		}
+	}
 	*end = parse_long(p, e, &v);
 	if (!*end)
 		return SC_ACT_UNKNOWN;
@@ -493,8 +806,9 @@ static void sigaction_args(const char *p, const char *e, int is_signal,
 /* the flags= argument of a clone/clone3 line, p after the '(' */
 static void clone_flags(const char *p, const char *e, struct sc_line *out)
 {
-	static const char *const names[] = {
-		"CLONE_SIGHAND", "CLONE_THREAD", "CLONE_CLEAR_SIGHAND",
+	static const struct flag_name names[] = {
+		FLAG("CLONE_SIGHAND"), FLAG("CLONE_THREAD"),
+		FLAG("CLONE_CLEAR_SIGHAND"),
 	};
 	const char *q = memmem(p, (size_t)(e - p), "flags=", 6);
 	unsigned bits;
@@ -519,35 +833,13 @@ static void clone_flags(const char *p, const char *e, struct sc_line *out)
 }
 
 /* the arguments the sequencer reads: of sigaction and clone lines */
-static void call_args(const char *p, const char *e, struct sc_line *out)
+static void call_args(const char *p, const char *e, unsigned flags,
+		      struct sc_line *out)
 {
-	const char *n = out->name;
-	char z = n[out->namelen - 1];
-
-	/* most calls stop here: clone[3], [rt_]sig{nal,action} end so */
-	if (z != 'e' && z != 'n' && z != 'l' && z != '3')
-		return;
-
-	switch (out->namelen) {
-	case 5:
-		if (!memcmp(n, "clone", 5))
-			clone_flags(p, e, out);
-		break;
-	case 6:
-		if (!memcmp(n, "clone3", 6))
-			clone_flags(p, e, out);
-		else if (!memcmp(n, "signal", 6))
-			sigaction_args(p, e, 1, out);
-		break;
-	case 9:
-		if (!memcmp(n, "sigaction", 9))
-			sigaction_args(p, e, 0, out);
-		break;
-	case 12:
-		if (!memcmp(n, "rt_sigaction", 12))
-			sigaction_args(p, e, 0, out);
-		break;
-	}
+	if (flags & NF_CLONE)
+		clone_flags(p, e, out);
+	else if (flags & (NF_SIGACTION | NF_SIGNAL))
+		sigaction_args(p, e, flags & NF_SIGNAL, out);
 }
 
 static void error(struct sc_line *out, const char *reason)
@@ -556,11 +848,12 @@ static void error(struct sc_line *out, const char *reason)
 	out->reason = reason;
 }
 
-void sc_strace_parse(const char *line, size_t len, int arch, int cut,
-		     struct sc_line *out)
+/* sc_strace_parse, inline in sc_lines_next: it runs for every line */
+static INLINE void parse_line(const char *line, size_t len, int arch, int cut,
+			      struct sc_line *out)
 {
 	const char *p = line, *e = line + len, *q;
-	int is_exec;
+	unsigned flags;
 
 	out->type = SC_LINE_SKIP;
 	out->pid = -1;
@@ -578,28 +871,24 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	out->reason = NULL;
 
 	/* pid: "1234  " (-f) or "[pid  1234] " */
-	if (STARTS(p, e, "[pid ")) {
+	if (p < e && is_digit(*p)) {
+		long v;
+
+		q = skip_digits(p, e);
+		if (q < e && *q == ' ') {
+			v = digits_value(p, q, e);
+			if (v < 0 || v > INT_MAX)
+				return error(out, "pid out of range");
+			out->pid = v;
+			p = q;
+		}
+	} else if (STARTS(p, e, "[pid ")) {
 		p = skip_spaces(p + 5, e);
 		q = parse_long(p, e, &out->pid);
 		if (!q || q >= e || *q != ']' || out->pid < 0 ||
 		    out->pid > INT_MAX)
 			return error(out, "bad [pid N] prefix");
 		p = q + 1;
-	} else if (p < e && is_digit(*p)) {
-		unsigned long v = 0;
-		int big = 0;
-
-		/* unsigned: a long digit run wraps instead of overflowing */
-		for (q = p; q < e && is_digit(*q); q++) {
-			big |= v > INT_MAX / 10;
-			v = v * 10 + (unsigned long)(*q - '0');
-		}
-		if (q < e && *q == ' ') {
-			if (big || v > INT_MAX)
-				return error(out, "pid out of range");
-			out->pid = (long)v;
-			p = q;
-		}
 	}
 	p = skip_spaces(p, e);
 	/* timestamp: -t 12:00:00, -tt 12:00:00.123456, -ttt/-r 1.000123 */
@@ -668,17 +957,17 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 			break;
 		p += 5;
 		out->name = p;
-		while (p < e && is_name_char(*p))
-			p++;
-		out->namelen = (unsigned)(p - out->name);
-		if (!out->namelen || !STARTS(p, e, " resumed>"))
+		flags = read_name(out, e, arch);
+		p += out->namelen;
+		if (!out->namelen || !STARTS(p, e, " resumed>")) {
+			out->nr = -1;
 			return error(out, "bad <... resumed> line");
-		lookup(out, arch);
+		}
 		out->type = SC_LINE_RESUMED;
 		e = strip_tail(p, e);
-		if (ENDS(p, e, "<unfinished ...>"))
+		if (e[-1] == '>' && ENDS(p, e, "<unfinished ...>"))
 			return;	/* resumed and interrupted again: no result yet */
-		if (parse_result(p, e, out, want_ret(out->name, out->namelen)) < 0) {
+		if (parse_result(p, e, out, flags & NF_RET) < 0) {
 			if (cut)
 				return;
 			return error(out, "no result in resumed line");
@@ -687,25 +976,23 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 	}
 
 	out->name = p;
-	while (p < e && is_name_char(*p))
-		p++;
-	out->namelen = (unsigned)(p - out->name);
-	if (!out->namelen || p == e || *p != '(')
+	flags = read_name(out, e, arch);
+	p += out->namelen;
+	if (!out->namelen || p == e || *p != '(') {
+		out->nr = -1;
 		return error(out, cut ? "line cut short at end of file" :
 			     "not a syscall line");
-	lookup(out, arch);
-	is_exec = (out->namelen == 6 && !memcmp(out->name, "execve", 6)) ||
-		  (out->namelen == 8 && !memcmp(out->name, "execveat", 8));
-	if (is_exec)
+	}
+	if (flags & NF_EXEC)
 		out->has_comm = exec_comm(p, e, out->comm, out->path);
-	else if (out->namelen >= 5 && out->namelen <= 12)
-		call_args(p + 1, e, out);
+	else if (flags)
+		call_args(p + 1, e, flags, out);
 	e = strip_tail(p, e);
-	if (ENDS(p, e, "<unfinished ...>")) {
+	if (e[-1] == '>' && ENDS(p, e, "<unfinished ...>")) {
 		out->type = SC_LINE_UNFINISHED;
 		return;
 	}
-	if (parse_result(p, e, out, want_ret(out->name, out->namelen)) < 0) {
+	if (parse_result(p, e, out, flags & NF_RET) < 0) {
 		if (cut) {
 			/* cut while printing: the call was entered */
 			out->type = SC_LINE_UNFINISHED;
@@ -714,6 +1001,12 @@ void sc_strace_parse(const char *line, size_t len, int arch, int cut,
 		return error(out, "no result");
 	}
 	out->type = SC_LINE_SYSCALL;
+}
+
+void sc_strace_parse(const char *line, size_t len, int arch, int cut,
+		     struct sc_line *out)
+{
+	parse_line(line, len, arch, cut, out);
 }
 
 /* a buffer that grows by doubling to hold at least need bytes */
@@ -777,9 +1070,27 @@ static int reader_fill(struct sc_reader *r)
 	return 0;
 }
 
+/* the next line if the buffer holds all of it (the common case: no
+ * read, no end of file to handle), else NULL */
+static INLINE const char *buffered_line(struct sc_reader *r, size_t *len)
+{
+	const char *s = r->buf + r->pos;
+	const char *nl = memchr(s, '\n', r->len - r->pos);
+
+	if (!nl)
+		return NULL;
+	*len = (size_t)(nl - s);
+	r->pos += *len + 1;
+	r->lineno++;
+	return s;
+}
+
 int sc_reader_next(struct sc_reader *r, const char **line, size_t *len,
 		   int *cut)
 {
+	*cut = 0;
+	if ((*line = buffered_line(r, len)))
+		return 1;
 	for (;;) {
 		const char *s = r->buf + r->pos;
 		size_t n = r->len - r->pos;
@@ -834,12 +1145,13 @@ void sc_reader_close(struct sc_reader *r)
  * The notice is the line's tail: where it starts, or NULL for a line
  * without one (a notice alone on its line is a line like any other).
  */
-static const char *notice_in(const char *line, size_t len)
+static INLINE const char *notice_in(const char *line, size_t len)
 {
 	static const char tag[] = "strace: Process ";
 	const size_t taglen = sizeof(tag) - 1;
 
-	if (len < taglen + 10 || !ENDS(line, line + len, " attached") ||
+	if (len < taglen + 10 || line[len - 1] != 'd' ||
+	    !ENDS(line, line + len, " attached") ||
 	    !memcmp(line, tag, taglen))
 		return NULL;
 	return memmem(line, len, tag, taglen);
@@ -861,64 +1173,88 @@ int sc_lines_open(struct sc_lines *a, const char *path, int arch)
 	return sc_reader_open(&a->r, path);
 }
 
-/* parse a line into *l; warn: a cut line kept as a call is to be
- * reported (not for the halves of a split line) */
-static int lines_parse(struct sc_lines *a, const char *line, size_t len,
-		       int cut, int warn, struct sc_line *l,
-		       unsigned long *lineno, int *warned)
+/*
+ * The next line to parse after the common case, a whole line in the
+ * buffer without a notice, did not apply: got is the line already taken
+ * from the buffer (*len long), or NULL.  *report: whether a cut line is
+ * to be reported (not the halves of a split line).  1 = a line, 0 = the
+ * end, -1 = an error.
+ */
+static int lines_take(struct sc_lines *a, const char *got, const char **line,
+		      size_t *len, int *cut, int *report)
 {
-	sc_strace_parse(line, len, a->arch, cut, l);
-	*lineno = a->r.lineno;
-	*warned = warn && cut && l->type != SC_LINE_ERROR;
-	return 1;
-}
+	const char *notice;
+	int rc = 1;
 
-int sc_lines_next(struct sc_lines *a, struct sc_line *l,
-		  unsigned long *lineno, int *warn)
-{
-	const char *line, *notice;
-	size_t len;
-	int cut, rc;
-
+	*line = got;
+	*cut = 0;
+	*report = 1;
 	if (a->end)
 		return a->end > 0 ? 0 : (errno = a->err, -1);
-	rc = sc_reader_next(&a->r, &line, &len, &cut);
+	if (!got)
+		rc = sc_reader_next(&a->r, line, len, cut);
 	if (rc <= 0) {
 		a->end = rc < 0 ? -1 : 1;
 		a->err = errno ? errno : EIO;
 		/* a line split by a notice, whose second half never came */
 		if (a->holding) {
 			a->holding = 0;
-			return lines_parse(a, a->held, a->nheld, 1, 0, l,
-					   lineno, warn);
+			*line = a->held;
+			*len = a->nheld;
+			*cut = 1;
+			*report = 0;
+			return 1;
 		}
-		return sc_lines_next(a, l, lineno, warn);
+		return a->end > 0 ? 0 : (errno = a->err, -1);
 	}
 	if (a->holding) {
-		if (held_add(a, line, len) < 0)
+		if (held_add(a, *line, *len) < 0)
 			goto nomem;
 		a->holding = 0;
-		return lines_parse(a, a->held, a->nheld, cut, 0, l, lineno,
-				   warn);
+		*line = a->held;
+		*len = a->nheld;
+		*report = 0;
+		return 1;
 	}
-	notice = cut ? NULL : notice_in(line, len);
+	notice = *cut ? NULL : notice_in(*line, *len);
 	if (!notice)
-		return lines_parse(a, line, len, cut, 1, l, lineno, warn);
+		return 1;
 	a->nheld = 0;
-	if (held_add(a, line, (size_t)(notice - line)) < 0) {
+	if (held_add(a, *line, (size_t)(notice - *line)) < 0) {
 		/* the notice still comes out; the error, next */
 		a->end = -1;
 		a->err = ENOMEM;
 	} else {
 		a->holding = 1;
 	}
-	return lines_parse(a, notice, len - (size_t)(notice - line), 0, 0, l,
-			   lineno, warn);
+	*len -= (size_t)(notice - *line);
+	*line = notice;
+	*report = 0;
+	return 1;
 nomem:
 	a->end = -1;
 	a->err = ENOMEM;
 	errno = ENOMEM;
 	return -1;
+}
+
+int sc_lines_next(struct sc_lines *a, struct sc_line *l,
+		  unsigned long *lineno, int *warn)
+{
+	const char *line = NULL;
+	size_t len = 0;
+	int cut = 0, report = 1, rc;
+
+	if (a->end || a->holding || !(line = buffered_line(&a->r, &len)) ||
+	    notice_in(line, len)) {
+		rc = lines_take(a, line, &line, &len, &cut, &report);
+		if (rc <= 0)
+			return rc;
+	}
+	parse_line(line, len, a->arch, cut, l);
+	*lineno = a->r.lineno;
+	*warn = report && cut && l->type != SC_LINE_ERROR;
+	return 1;
 }
 
 void sc_lines_close(struct sc_lines *a)

@@ -25,8 +25,10 @@ static size_t trans_hash(unsigned a, unsigned b, unsigned x)
 	return sc_hash(((uint64_t)a << 20) | ((uint64_t)b << 10) | x);
 }
 
-struct sc_trans *sc_trans_find(const struct sc_profile *p, unsigned a,
-				   unsigned b, unsigned x)
+/* inline in sc_profile_add: the extractor's learner calls it for every
+ * syscall of a trace */
+static inline __attribute__((always_inline)) struct sc_trans *
+trans_find(const struct sc_profile *p, unsigned a, unsigned b, unsigned x)
 {
 	size_t mask = p->nslots - 1, i;
 
@@ -40,6 +42,12 @@ struct sc_trans *sc_trans_find(const struct sc_profile *p, unsigned a,
 		if (t->a == a && t->b == b && t->x == x)
 			return t;
 	}
+}
+
+struct sc_trans *sc_trans_find(const struct sc_profile *p, unsigned a,
+			       unsigned b, unsigned x)
+{
+	return trans_find(p, a, b, x);
 }
 
 /* at most 3/4 full: a row probes ~2.5 slots on average, and the hash,
@@ -189,7 +197,7 @@ int sc_profile_add(struct sc_profile *p, unsigned a, unsigned b, unsigned x,
 
 	if (p->depth == 1)
 		a = SC_ANY;	/* depth 1 keeps (b, x) only */
-	t = sc_trans_find(p, a, b, x);
+	t = trans_find(p, a, b, x);
 	if (t) {
 		t->count = sat_add(t->count, count);
 		return 0;
