@@ -93,6 +93,8 @@ monitor_case() {
 	[ "$(svc_result "$tag" alive)" = yes ]
 	read -r _ sys _ <<< "$(svc_summary "$tag" "$name")"
 	[ "${sys:-0}" -gt 1000 ]
+	# the calibrated threshold holds the held-out load: no score crossing
+	[ "$(jq -s 'map(select(.kind == "anomaly-score")) | length' "$SVC_WORK/$tag.events")" -eq 0 ]
 
 	tag=$name-exfil-mon
 	svc_attack "$name" "$SVC_WORK/prof-$name" "$tag" exfil
