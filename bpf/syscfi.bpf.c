@@ -119,7 +119,8 @@ struct sc_task {
 	__u32 rl_tokens;
 	__u32 dropped;		/* events dropped since the last one sent */
 	__u32 max_sum;		/* highest full-window score sum, for pstats */
-	__u32 pad[7];		/* puts tcache sets on 32-byte boundaries */
+	__u32 killed;		/* a violation of this task killed it */
+	__u32 pad[6];		/* puts tcache sets on 32-byte boundaries */
 	/* known slots of trans met lately, SC_TCACHE_WAYS to a set, newest
 	 * first: a task in a loop finds its transitions here and reads no
 	 * table page.  trans never changes while the maps live (a --pin
@@ -855,6 +856,7 @@ static __always_inline struct sc_event *violation_begin_as(struct sc_task *t,
 
 	/* the kill never waits for user space or for room in the ring */
 	if (kill) {
+		t->killed = 1;
 		if (domain)
 			kill_domain();
 		else
@@ -911,7 +913,8 @@ static __noinline void score_at_end(struct sc_task *t)
 	struct sc_event *ev;
 	__u32 s;
 
-	if (!t->c.profile || learn_mode || !(t->c.flags & SC_TF_INFO))
+	/* a task this loader killed ended on its violation, not its own */
+	if (!t->c.profile || learn_mode || !(t->c.flags & SC_TF_INFO) || t->killed)
 		return;
 	s = sc_score_short_sum(&t->c.score, t->c.window);
 	if (s > t->max_sum)
@@ -1210,6 +1213,7 @@ static __always_inline void task_start(struct sc_task *t, __u32 p, __u32 call)
 	sc_core_start(&t->c, p, call);
 	t->folded = 0;
 	t->max_sum = 0;
+	t->killed = 0;
 	task_settings(t, p);
 	st = stats_of(p);
 	if (st)
@@ -1460,6 +1464,7 @@ int BPF_PROG(step_fork, struct task_struct *parent, struct task_struct *child)
 	sc_core_fork(&ct->c, &pt->c, pt->c.b);
 	ct->folded = 0;
 	ct->max_sum = 0;
+	ct->killed = 0;
 	st = stats_of(ct->c.profile);
 	if (st)
 		st->tasks++;
