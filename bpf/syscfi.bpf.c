@@ -1035,7 +1035,8 @@ static __always_inline int sys_enter(void *ctx, struct pt_regs *regs, long nr,
 		if (!s) {
 			if (!lazy)
 				return 0;
-			if (set_defers())
+			/* learning swaps no set */
+			if (!learn && set_defers())
 				bpf_tail_call(ctx, &jt_enter, 1);
 			s = bind_existing(task);
 			if (!s)
@@ -1049,7 +1050,7 @@ static __always_inline int sys_enter(void *ctx, struct pt_regs *regs, long nr,
 	if (!p)
 		return 0;
 	if (!task_gen_ok(t)) {
-		if (set_defers())
+		if (!learn && set_defers())
 			bpf_tail_call(ctx, &jt_enter, 1);
 		t = task_migrate(task, t);
 		if (!t)
