@@ -100,7 +100,11 @@ const volatile __u32 learn_max_programs = 1;	/* ids 1..this */
  * object, moves the old programs to slot 1 and puts the new ones in slot
  * 0; until set_cur reaches the new set's generation, the new programs hand
  * every event to the old ones (slot 1), so a task meets one set at a time
- * and never none.  One store of set_cur then swaps every hook at once. */
+ * and never none.  One store of set_cur then swaps every hook at once.
+ * The sys_enter step asks set_cur only for a task whose state is not of
+ * its generation (or one it would bind): that state is made only by a set
+ * in force, so the syscall of a task already brought over reads no word
+ * outside its own state. */
 const volatile __u32 set_gen = 0;	/* the generation of this object's set */
 __u32 set_cur SEC(".data.sets") = 0;	/* the generation in force */
 __u32 set_made SEC(".data.sets") = 0;	/* the last generation handed out */
@@ -1051,8 +1055,12 @@ static __always_inline struct sc_task *bind_existing(struct task_struct *task)
 /* the step of every syscall (bpf/sc_step.h); lazy: bind unseen tasks
  * (--existing, --learn --pid/--cgroup), learn: count instead of check.
  * Both are constants in the copies below, so their dead branches cost
- * nothing. */
-static __always_inline int sys_enter(struct pt_regs *regs, long nr,
+ * nothing.  While its set is not in force (set_defers) the event goes to
+ * the set this one replaces (jump table slot 1; with none there this one
+ * takes it).  Only a task not yet brought to this set, or not yet bound,
+ * asks: a task's state takes this set's generation only once the set is
+ * in force, so the step of a task brought over reads no set_cur. */
+static __always_inline int sys_enter(void *ctx, struct pt_regs *regs, long nr,
 				     struct task_struct *task, int lazy,
 				     int learn)
 {
@@ -1068,6 +1076,9 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 		if (!s) {
 			if (!lazy)
 				return 0;
+			/* learning swaps no set */
+			if (!learn && set_defers())
+				bpf_tail_call(ctx, &jt_enter, 1);
 			s = bind_existing(task);
 			if (!s)
 				return 0;
@@ -1080,6 +1091,8 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
 	if (!p)
 		return 0;
 	if (!task_gen_ok(t)) {
+		if (!learn && set_defers())
+			bpf_tail_call(ctx, &jt_enter, 1);
 		t = task_migrate(task, t);
 		if (!t)
 			return 0;
@@ -1115,10 +1128,10 @@ static __always_inline int sys_enter(struct pt_regs *regs, long nr,
  * an unprofiled task runs is then a few instructions whose exit is next to
  * their entry, not a jump to the end of the whole step's code (docs/
  * performance.md, "the unprofiled exit") */
-static __noinline int sys_enter_stored(struct pt_regs *regs, long nr,
-				       struct task_struct *task)
+static __noinline int sys_enter_stored(void *ctx, struct pt_regs *regs,
+				       long nr, struct task_struct *task)
 {
-	return sys_enter(regs, nr, task, 0, 0);
+	return sys_enter(ctx, regs, nr, task, 0, 0);
 }
 
 /* the dispatchers (the programs attached under enforcement): an
@@ -1180,17 +1193,13 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(step_sys_enter, struct pt_regs *regs, long nr)
 {
 	/* its dispatcher has seen storage: no second look */
-	if (set_defers())
-		bpf_tail_call(ctx, &jt_enter, 1);
-	return sys_enter_stored(regs, nr, bpf_get_current_task_btf());
+	return sys_enter_stored(ctx, regs, nr, bpf_get_current_task_btf());
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(step_sys_enter_lazy, struct pt_regs *regs, long nr)
 {
-	if (set_defers())
-		bpf_tail_call(ctx, &jt_enter, 1);
-	return sys_enter(regs, nr, bpf_get_current_task_btf(), 1, 0);
+	return sys_enter(ctx, regs, nr, bpf_get_current_task_btf(), 1, 0);
 }
 
 SEC("tp_btf/sys_enter")
@@ -1201,7 +1210,7 @@ int BPF_PROG(handle_sys_enter_learn, struct pt_regs *regs, long nr)
 
 	if (!lazy && no_storage(task))
 		return 0;
-	return sys_enter(regs, nr, task, lazy, 1);
+	return sys_enter(ctx, regs, nr, task, lazy, 1);
 }
 
 /* (re)start task t under profile p in state (START, call) */

@@ -40,14 +40,15 @@ put_profile() {
 	write_profile "$KDIR/new.json" "$2" && mv "$KDIR/new.json" "$1"
 }
 
-@test "reload: a violation made while the swap is held open is caught" {
+@test "reload: while the swap is held open, the old set alone decides" {
 	ops_trans po | write_profile "$KDIR/p/$PROG.json" "$PROG"
 	mkfifo "$KDIR/fifo"
 	SYSCFI_TEST_RELOAD_DELAY_MS=4000 start_loader --json --kill "$KDIR/p"
 	# bound before the reload, held in openat of the FIFO until the swap
-	# is open, then getuid
+	# is open, then getuid: the new set allows it, the old one does not
 	"$KDIR/$PROG" pou "$KDIR/fifo" &
 	local pid=$! st=0
+	ops_trans pou | put_profile "$KDIR/p/$PROG.json" "$PROG"
 	kill -HUP "$LOADER_PID"
 	wait_line 'swap held open'
 	cat "$KDIR/fifo" > /dev/null &
