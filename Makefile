@@ -243,7 +243,7 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
 $(OUT)/bench/attach-empty $(OUT)/bench/floor: $(OUT)/bench/%: bench/%.c $(OUT)/bench/bench_empty.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUT)/bench $< $(LDLIBS_BPF) -o $@
+	$(Q)$(CC) -I$(OUT)/bench $(ALL_CFLAGS) $< $(LDLIBS_BPF) -o $@
 $(OUT)/bench/gen-profiles: bench/gen-profiles.c $(LIBSYSCFI)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
