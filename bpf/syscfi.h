@@ -161,6 +161,13 @@ struct sc_score {
  * Returns 1 exactly when a full window's sum goes from <= thr_sum to
  * > thr_sum (thr_sum = threshold in 1/256 bit * window; 0 = no threshold).
  */
+/* the window a score uses: the given one, or the default when it is out
+ * of range (a task bound before its settings came) */
+SC_INLINE __u32 sc_window_of(__u32 window)
+{
+	return window == 0 || window > SC_WINDOW_MAX ? SC_WINDOW_DEFAULT : window;
+}
+
 /*
  * A binding that ends (exit, exec) before its window ever filled: the
  * mean of its costs stands for its window, so that a short thread is
@@ -171,8 +178,7 @@ struct sc_score {
  */
 SC_INLINE __u32 sc_score_short_sum(const struct sc_score *s, __u32 window)
 {
-	if (window == 0 || window > SC_WINDOW_MAX)
-		window = SC_WINDOW_DEFAULT;
+	window = sc_window_of(window);
 	if (!s->fill || s->fill >= window)
 		return 0;
 	return (__u32)((__u64)s->sum * window / s->fill);
@@ -181,8 +187,7 @@ SC_INLINE __u32 sc_score_short_sum(const struct sc_score *s, __u32 window)
 SC_INLINE int sc_score_short_above(const struct sc_score *s, __u32 window,
 				   __u32 thr_sum)
 {
-	if (window == 0 || window > SC_WINDOW_MAX)
-		window = SC_WINDOW_DEFAULT;
+	window = sc_window_of(window);
 	return thr_sum && s->fill && s->fill < window &&
 	       (__u64)s->sum * window > (__u64)thr_sum * s->fill;
 }
@@ -193,8 +198,7 @@ SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, __u32 window,
 	__u32 pos = s->pos & (SC_WINDOW_MAX - 1);
 	int fire = 0;
 
-	if (window == 0 || window > SC_WINDOW_MAX)
-		window = SC_WINDOW_DEFAULT;
+	window = sc_window_of(window);
 	if (s->fill >= window)
 		s->sum -= s->ring[pos];
 	else

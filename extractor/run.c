@@ -249,6 +249,16 @@ static void report(struct ctx *c, const struct sc_seq_task *t, int kind,
 	puts(text);
 }
 
+/* --validate --target-fpr: one more window mean (1/256 bit) in the
+ * histogram of profile ps */
+static void hist_add(struct pstat *ps, uint32_t mean)
+{
+	if (!ps->hist)
+		return;
+	ps->hist[mean > SC_COST_CAP ? SC_COST_CAP : mean]++;
+	ps->nwin++;
+}
+
 /* the end of t's binding (exit, exec, the end of the trace): a binding
  * whose window never filled is judged on the mean of its costs, as the
  * kernel judges it (bpf/syscfi.h sc_score_short_sum): a sample of the
@@ -258,23 +268,18 @@ static void binding_end(struct ctx *c, struct sc_seq_task *t, const char *file,
 {
 	const struct sc_core *st = &t->rs;
 	struct pstat *ps;
-	uint32_t s;
+	double mean;
 
 	if (!t->bind.profile || !(st->flags & SC_TF_INFO))
 		return;
-	s = sc_score_short_sum(&st->score, st->window);
-	if (!s)
+	if (!sc_score_short_sum(&st->score, st->window))
 		return;
 	ps = &c->ps[t->bind.profile];
 	ps->short_seen = 1;
-	if (sc_task_score(st) > ps->short_best)
-		ps->short_best = sc_task_score(st);
-	if (ps->hist) {
-		uint32_t mean = st->score.sum / st->score.fill;
-
-		ps->hist[mean > SC_COST_CAP ? SC_COST_CAP : mean]++;
-		ps->nwin++;
-	}
+	mean = sc_task_score(st);
+	if (mean > ps->short_best)
+		ps->short_best = mean;
+	hist_add(ps, st->score.sum / st->score.fill);
 	if (sc_score_short_above(&st->score, st->window, st->thr_sum)) {
 		struct sc_verdict r = { .a = st->a, .b = st->b, .x = SC_ANY };
 
@@ -333,7 +338,7 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 			c->cur_trace,
 			sc_profile_label(c->set.v[t->bind.profile - 1]),
 			t->node.tid, r.a, r.b, r.x, r.cost,
-			(int)((c->table.guarded[r.x / 64] >> (r.x % 64)) & 1));
+			sc_table_guarded(&c->table, r.x));
 	ps->cost_sum += r.cost;
 	ps->ncost++;
 	ps->window = c->table.info[t->bind.profile].window;
@@ -341,12 +346,7 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		ps->full = 1;
 		if (t->rs.score.sum > ps->max_sum)
 			ps->max_sum = t->rs.score.sum;
-		if (ps->hist) {
-			uint32_t mean = t->rs.score.sum / ps->window;
-
-			ps->hist[mean > SC_COST_CAP ? SC_COST_CAP : mean]++;
-			ps->nwin++;
-		}
+		hist_add(ps, t->rs.score.sum / ps->window);
 	}
 }
 

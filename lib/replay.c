@@ -9,8 +9,7 @@
 #include "table.h"
 
 #define SC_READ_SLOT(ctx, i) (((const struct sc_table *)(ctx))->slots[i])
-#define SC_GUARDED(ctx, x) \
-	((((const struct sc_table *)(ctx))->guarded[(x) / 64] >> ((x) % 64)) & 1)
+#define SC_GUARDED(ctx, x) sc_table_guarded((const struct sc_table *)(ctx), (x))
 #include "replay.h"
 #include "score.h"
 

@@ -410,6 +410,11 @@ uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key)
 	return sc_probe((void *)t, key, t->nslots);
 }
 
+int sc_table_guarded(const struct sc_table *t, unsigned x)
+{
+	return (int)((t->guarded[x / 64] >> (x % 64)) & 1);
+}
+
 int sc_table_check(const struct sc_table *t, uint32_t profile, unsigned a,
 		   unsigned b, unsigned x, uint16_t *cost)
 {

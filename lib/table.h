@@ -60,6 +60,8 @@ int sc_table_plan_min(struct sc_table *t, const struct sc_profile_set *set,
 
 /* slot holding key, or 0; the same probe sequence as the BPF program */
 uint64_t sc_table_lookup(const struct sc_table *t, uint64_t key);
+/* syscall x (< SC_NR_MAX) is in t's guarded set */
+int sc_table_guarded(const struct sc_table *t, unsigned x);
 
 /*
  * Check one transition for profile id: returns 1 if known, 0 if unseen;
