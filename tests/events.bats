@@ -18,7 +18,7 @@ setup() {
 
 teardown() {
 	stop_loader
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # profile_json FILE COMM [EXE]: a profile that knows only START execve

@@ -19,7 +19,7 @@ setup() {
 
 teardown() {
 	stop_loader
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # with_edges FILE JSON: FILE's profile gets "exec": JSON

@@ -20,7 +20,7 @@ setup() {
 
 teardown() {
 	stop_loader
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # kind, transition and score (3 decimals) of each event, sorted: the same

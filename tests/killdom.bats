@@ -15,7 +15,7 @@ setup() {
 
 teardown() {
 	stop_loader
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # the "a b x" lines of a run of one syscall CALL (three or more) that

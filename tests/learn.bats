@@ -20,7 +20,7 @@ teardown() {
 		# the test's processes have exited; give back the cgroup
 		rmdir "$CG" 2>/dev/null || true
 	fi
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # the transition rows of a profile file (sc_profile_save: one a line)

@@ -20,7 +20,7 @@ teardown() {
 	[ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null
 	[ -n "$HOLD_PID" ] && kill "$HOLD_PID" 2>/dev/null && wait "$HOLD_PID" 2>/dev/null
 	[ -n "$PIN" ] && [ -e "$PIN" ] && "$LOADER" --unpin="$PIN" >/dev/null 2>&1
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 	return 0
 }
 

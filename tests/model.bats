@@ -15,7 +15,7 @@ setup() {
 
 teardown() {
 	stop_loader
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # learn_live OPS...: a version-2 profile of $PROG in $KDIR/live, learned in

@@ -19,7 +19,7 @@ teardown() {
 	[ -n "${LOOP_PID:-}" ] && kill "$LOOP_PID" 2>/dev/null
 	stop_loader
 	[ -n "${PIN:-}" ] && [ -e "$PIN" ] && "$LOADER" --unpin="$PIN" 2>/dev/null
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # wait_line PATTERN [N]: until the loader's stderr has N lines matching

@@ -22,7 +22,7 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${SDIR:-}" ] && rm -rf "$SDIR"
+	if [ -n "${SDIR:-}" ]; then rm -rf "$SDIR"; fi
 }
 
 setup() {
@@ -34,7 +34,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+	if [ -n "${TMP:-}" ]; then rm -rf "$TMP"; fi
 }
 
 # names of the syscalls a profile's transitions hold, sorted, one a line

@@ -17,7 +17,7 @@ setup() {
 teardown() {
 	stop_loader
 	[ -n "${PIN:-}" ] && [ -e "$PIN" ] && "$LOADER" --unpin="$PIN" 2>/dev/null
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # ids of the BPF programs a process holds open

@@ -16,7 +16,7 @@ setup() {
 
 teardown() {
 	stop_loader
-	[ -n "${KDIR:-}" ] && rm -rf "$KDIR"
+	if [ -n "${KDIR:-}" ]; then rm -rf "$KDIR"; fi
 }
 
 # the transitions of the three modes; OPS: the "io_uring" field's value,
