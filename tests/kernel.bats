@@ -308,7 +308,7 @@ teardown() {
 	start_loader -v --json "$KDIR/p.json"
 	grep -q '^ready: 1 profiles, 40 transitions' "$KDIR/loader.err"
 	[ "$(grep -c 'ms BPF object opened' "$KDIR/loader.err")" -eq 2 ]
-	run "$KDIR/$PROG" i
+	run "$KDIR/$PROG" p
 	stop_loader
 	# none of the profile's transitions is the program's, nor are its
 	# syscalls in the profile's set
