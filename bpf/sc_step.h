@@ -90,6 +90,7 @@ struct sc_verdict {
 	__u8 learn;		/* learn mode: count (a, b) -> x */
 	__u16 a, b, x;		/* the transition looked at */
 	__u16 cost;		/* cost added to the score (when checked) */
+	__u8 fills;		/* that cost fills the score's window */
 };
 
 #define SC_SKIP_TRANSPARENT	1	/* a wait/wakeup syscall of the set */
@@ -345,29 +346,32 @@ SC_INLINE __u32 sc_novel_key(__u32 a, __u32 b, __u32 x)
 }
 
 /*
- * The cost of an unseen transition (a, b) -> x whose back-off cost is
- * cost.  The first time a thread makes it, the whole cost, escape
- * included.  Made again while the thread remembers it (the last
- * SC_NOVEL_MAX unseen ones), it is charged as a known transition of the
- * back-off's probability: the escape is what a novelty is worth, and a
- * loop that turns more often under load than in training repeats one
- * novelty, it does not make new ones.  Every repeat is still reported.
+ * Is the unseen transition (a, b) -> x a repeat?  The first time a thread
+ * makes it, it pays its whole back-off cost, escape included, and is
+ * remembered (the last SC_NOVEL_MAX unseen ones).  Made again while the
+ * thread remembers it, it is charged as a known transition of the
+ * back-off's probability (sc_repeat_cost): the escape is what a novelty
+ * is worth, and a loop that turns more often under load than in training
+ * repeats one novelty, it does not make new ones.  Every repeat is still
+ * reported.
  */
-SC_INLINE __u16 sc_novel_cost(struct sc_core *c, __u32 x, __u16 cost)
+SC_INLINE int sc_novel_repeat(struct sc_core *c, __u32 x)
 {
 	__u32 key = sc_novel_key(c->a, c->b, x), i;
 
-	for (i = 0; i < SC_NOVEL_MAX; i++) {
-		if (c->novel[i] == key) {
-			if (cost <= SC_NOVELTY_BITS * SC_COST_ONE)
-				return 0;
-			return (__u16)((cost - SC_NOVELTY_BITS * SC_COST_ONE) >>
-				       SC_KNOWN_SHIFT);
-		}
-	}
+	for (i = 0; i < SC_NOVEL_MAX; i++)
+		if (c->novel[i] == key)
+			return 1;
 	c->novel[c->novel_pos & (SC_NOVEL_MAX - 1)] = key;
 	c->novel_pos++;
-	return cost;
+	return 0;
+}
+
+SC_INLINE __u16 sc_repeat_cost(__u16 cost)
+{
+	if (cost <= SC_NOVELTY_BITS * SC_COST_ONE)
+		return 0;
+	return (__u16)((cost - SC_NOVELTY_BITS * SC_COST_ONE) >> SC_KNOWN_SHIFT);
 }
 
 /*
@@ -413,7 +417,7 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 			int compat, int learn, struct sc_verdict *v)
 {
 	__u32 x, r;
-	int known, in_set;
+	int known, in_set, new_guarded;
 
 	v->kind = 0;
 	v->anomaly = 0;
@@ -421,6 +425,7 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 	v->skipped = 0;
 	v->learn = 0;
 	v->cost = 0;
+	v->fills = 0;
 	v->a = c->a;
 	v->b = c->b;
 	v->x = nr >= 0 && nr < SC_NR_MAX ? (__u16)nr : SC_ANY;
@@ -476,14 +481,22 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 	known = sc_check(ctx, nslots, c->profile, c->flags, c->unseen_cost,
 			 c->a, c->b, x, &v->cost, &in_set);
 	if (!known) {
-		/* a guarded call in a context training never showed weighs
-		 * what a call never made weighs: it is what an attacker adds
-		 * to a program, whatever its counts say */
-		if (in_set && SC_GUARDED(ctx, x))
+		/* a guarded call in a context training never showed (made
+		 * elsewhere or never) weighs what a call never made weighs,
+		 * and the first time it fills the window: it is what an
+		 * attacker adds to a program, whatever its counts say, and
+		 * it kills under every policy, so in monitor mode the
+		 * score crosses any threshold for it too */
+		new_guarded = SC_GUARDED(ctx, x) != 0;
+		if (new_guarded)
 			v->cost = c->unseen_cost;
-		v->cost = sc_novel_cost(c, x, v->cost);
+		if (sc_novel_repeat(c, x))
+			v->cost = sc_repeat_cost(v->cost);
+		else
+			v->fills = new_guarded;
 	}
-	v->anomaly = sc_score_push(&c->score, v->cost, c->window, c->thr_sum);
+	v->anomaly = sc_score_push(&c->score, v->cost, v->fills, c->window,
+				   c->thr_sum);
 	if (!known && !v->kind)
 		v->kind = sc_unseen_kind(ctx, in_set, x);
 shift:

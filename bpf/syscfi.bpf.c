@@ -124,7 +124,7 @@ struct sc_task {
 	__u32 dropped;		/* events dropped since the last one sent */
 	__u32 max_sum;		/* highest full-window score sum, for pstats */
 	__u32 killed;		/* a violation of this task killed it */
-	__u32 pad[6];		/* puts tcache sets on 32-byte boundaries */
+	__u32 pad[4];		/* puts tcache sets on 32-byte boundaries */
 	/* known slots of trans met lately, SC_TCACHE_WAYS to a set, newest
 	 * first: a task in a loop finds its transitions here and reads no
 	 * table page.  trans never changes while the maps live (a --pin
@@ -921,7 +921,8 @@ static __noinline void score_at_end(struct sc_task *t)
 	if (!t->c.profile || learn_mode || !(t->c.flags & SC_TF_INFO) || t->killed)
 		return;
 	s = sc_score_short_sum(&t->c.score, t->c.window);
-	if (s > t->max_sum)
+	/* calibration leaves out what crosses any threshold */
+	if (s > t->max_sum && !t->c.score.nfull)
 		t->max_sum = s;
 	if (!sc_score_short_above(&t->c.score, t->c.window, t->c.thr_sum))
 		return;
@@ -1114,7 +1115,7 @@ static __always_inline int sys_enter(void *ctx, struct pt_regs *regs, long nr,
 		return 0;
 	}
 	if (v.checked && t->c.score.fill >= t->c.window &&
-	    t->c.score.sum > t->max_sum)
+	    t->c.score.sum > t->max_sum && !t->c.score.nfull)
 		t->max_sum = t->c.score.sum;
 	/* events carry the score with this syscall's cost in it, as the replay */
 	if (v.kind)

@@ -148,19 +148,19 @@ SC_INLINE __u16 sc_slot_cost(__u64 slot)
 #define SC_KNOWN_SHIFT	2
 
 struct sc_score {
-	__u32 sum;		/* sum of ring[0..fill) */
+	__u32 sum;		/* sum of ring[0..fill), a step that fills the
+				 * window at its weight (sc_score_push) */
 	__u16 pos;		/* next slot to overwrite */
 	__u16 fill;		/* valid entries, <= window */
 	__u8 above;		/* window mean above threshold (edge trigger) */
-	__u8 pad[3];
+	__u8 nfull;		/* steps in the window that fill it */
+	__u8 pad[2];
 	__u16 ring[SC_WINDOW_MAX];
+	/* bit i: ring[i] fills the window; read only while nfull, off the
+	 * step's cache line (two words: the struct keeps a 4-byte alignment) */
+	__u32 full[SC_WINDOW_MAX / 32];
 };
 
-/*
- * Push one cost into a window of `window` (1..SC_WINDOW_MAX) entries.
- * Returns 1 exactly when a full window's sum goes from <= thr_sum to
- * > thr_sum (thr_sum = threshold in 1/256 bit * window; 0 = no threshold).
- */
 /* the window a score uses: the given one, or the default when it is out
  * of range (a task bound before its settings came) */
 SC_INLINE __u32 sc_window_of(__u32 window)
@@ -192,17 +192,43 @@ SC_INLINE int sc_score_short_above(const struct sc_score *s, __u32 window,
 	       (__u64)s->sum * window > (__u64)thr_sum * s->fill;
 }
 
-SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, __u32 window,
-			    __u32 thr_sum)
+/* what a step that fills the window weighs beyond its own cost */
+SC_INLINE __u32 sc_score_fill_extra(__u16 cost, __u32 window)
+{
+	return (window - 1) * cost;
+}
+
+/*
+ * Push one cost into a window of `window` (1..SC_WINDOW_MAX) entries.
+ * A step that fills the window (fills != 0) weighs window * cost: while
+ * the window holds it, the window's mean is at least that cost whatever
+ * the other steps, so at the cap it crosses any threshold below the cap.
+ * Returns 1 exactly when a full window's sum goes from <= thr_sum to
+ * > thr_sum (thr_sum = threshold in 1/256 bit * window; 0 = no threshold).
+ */
+SC_INLINE int sc_score_push(struct sc_score *s, __u16 cost, int fills,
+			    __u32 window, __u32 thr_sum)
 {
 	__u32 pos = s->pos & (SC_WINDOW_MAX - 1);
+	__u32 *word = &s->full[pos / 32], bit = 1u << (pos % 32);
 	int fire = 0;
 
 	window = sc_window_of(window);
-	if (s->fill >= window)
+	if (s->fill >= window) {
 		s->sum -= s->ring[pos];
-	else
+		if (s->nfull && (*word & bit)) {
+			s->sum -= sc_score_fill_extra(s->ring[pos], window);
+			*word &= ~bit;
+			s->nfull--;
+		}
+	} else {
 		s->fill++;
+	}
+	if (fills) {
+		*word |= bit;
+		s->nfull++;
+		s->sum += sc_score_fill_extra(cost, window);
+	}
 	s->ring[pos] = cost;
 	s->sum += cost;
 	pos++;
@@ -254,8 +280,9 @@ struct sc_profile_stats {
 	__u64 violations;
 	__u64 kills;
 	__u64 dropped;		/* events not sent: rate limit or ring full */
-	__u64 max_sum;		/* highest full-window score sum of a task
-				 * (folded like syscalls; loader --calibrate) */
+	__u64 max_sum;		/* highest full-window score sum of a task,
+				 * windows holding a step that fills them left
+				 * out (folded like syscalls; loader --calibrate) */
 	__u64 unbound;		/* bindings ended (exit, exec): tasks - unbound
 				 * are bound now */
 	__u64 kinds[SC_EV_KINDS];	/* violations by kind */

@@ -208,6 +208,11 @@ static int write_validated(struct ctx *c)
 
 		if (!ps->vseen)
 			continue;
+		if (ps->nfilled && !c->quiet)
+			fprintf(stderr, "extractor: %s: %llu windows held a new "
+				"guarded call (they cross any threshold): left out "
+				"of the threshold\n", p->path,
+				(unsigned long long)ps->nfilled);
 		/* --margin defaults to 0.5 bits over the highest score, to 0
 		 * over a --target-fpr quantile (which already sets the rate) */
 		if (c->target_fpr >= 0 && ps->nwin)

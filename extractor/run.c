@@ -259,6 +259,13 @@ static void hist_add(struct pstat *ps, uint32_t mean)
 	ps->nwin++;
 }
 
+static void short_sample(struct smax *m, double mean)
+{
+	m->short_seen = 1;
+	if (mean > m->short_best)
+		m->short_best = mean;
+}
+
 /* the end of t's binding (exit, exec, the end of the trace): a binding
  * whose window never filled is judged on the mean of its costs, as the
  * kernel judges it (bpf/syscfi.h sc_score_short_sum): a sample of the
@@ -275,11 +282,14 @@ static void binding_end(struct ctx *c, struct sc_seq_task *t, const char *file,
 	if (!sc_score_short_sum(&st->score, st->window))
 		return;
 	ps = &c->ps[t->bind.profile];
-	ps->short_seen = 1;
 	mean = sc_task_score(st);
-	if (mean > ps->short_best)
-		ps->short_best = mean;
-	hist_add(ps, st->score.sum / st->score.fill);
+	short_sample(&ps->all, mean);
+	if (st->score.nfull) {
+		ps->nfilled++;
+	} else {
+		short_sample(&ps->cal, mean);
+		hist_add(ps, st->score.sum / st->score.fill);
+	}
 	if (sc_score_short_above(&st->score, st->window, st->thr_sum)) {
 		struct sc_verdict r = { .a = st->a, .b = st->b, .x = SC_ANY };
 
@@ -343,9 +353,16 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 	ps->ncost++;
 	ps->window = c->table.info[t->bind.profile].window;
 	if (t->rs.score.fill >= ps->window) {
-		ps->full = 1;
-		if (t->rs.score.sum > ps->max_sum)
-			ps->max_sum = t->rs.score.sum;
+		ps->all.full = 1;
+		if (t->rs.score.sum > ps->all.max_sum)
+			ps->all.max_sum = t->rs.score.sum;
+		if (t->rs.score.nfull) {
+			ps->nfilled++;
+			return;
+		}
+		ps->cal.full = 1;
+		if (t->rs.score.sum > ps->cal.max_sum)
+			ps->cal.max_sum = t->rs.score.sum;
 		hist_add(ps, t->rs.score.sum / ps->window);
 	}
 }
@@ -618,12 +635,12 @@ static int feed_ff(struct ctx *c, struct sc_seq *s, const struct trace *tr)
 
 /* the highest value of the statistic the kernel compares with the
  * threshold: a full window's mean, or a short binding's mean at its end */
-static double trace_score(const struct pstat *ps)
+static double trace_score(const struct smax *m, uint32_t window)
 {
-	double full = ps->full ?
-		sc_cost_to_bits((uint32_t)ps->max_sum) / ps->window : 0;
+	double full = m->full ?
+		sc_cost_to_bits((uint32_t)m->max_sum) / window : 0;
 
-	return ps->short_seen && ps->short_best > full ? ps->short_best : full;
+	return m->short_seen && m->short_best > full ? m->short_best : full;
 }
 
 int run_trace(struct ctx *c, const struct trace *tr)
@@ -640,9 +657,10 @@ int run_trace(struct ctx *c, const struct trace *tr)
 		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 			struct pstat *ps = &c->ps[i];
 
-			ps->touched = ps->full = ps->short_seen = 0;
-			ps->short_best = 0;
-			ps->max_sum = ps->cost_sum = ps->ncost = ps->unseen = 0;
+			ps->touched = 0;
+			memset(&ps->all, 0, sizeof(ps->all));
+			memset(&ps->cal, 0, sizeof(ps->cal));
+			ps->cost_sum = ps->ncost = ps->unseen = 0;
 		}
 	}
 	if (c->format != F_STRACE)
@@ -669,7 +687,7 @@ int run_trace(struct ctx *c, const struct trace *tr)
 				continue;
 			any = 1;
 			printf("%s\t%s\t%.3f\t%llu\n", tr->name, c->set.v[i - 1]->comm,
-			       trace_score(&c->ps[i]),
+			       trace_score(&c->ps[i].all, c->ps[i].window),
 			       (unsigned long long)c->ps[i].unseen);
 		}
 		if (!any)
@@ -677,7 +695,7 @@ int run_trace(struct ctx *c, const struct trace *tr)
 	} else if (c->mode == M_VALIDATE) {
 		for (uint32_t i = 1; i <= c->table.nprofiles; i++) {
 			struct pstat *ps = &c->ps[i];
-			double v = trace_score(ps);
+			double v = trace_score(&ps->cal, ps->window);
 
 			if (!ps->touched || !ps->ncost)
 				continue;

@@ -22,13 +22,22 @@
 enum mode { M_BUILD, M_CHECK, M_SCORE, M_VALIDATE, M_DUMP_SIGNALS };
 enum format { F_STRACE, F_NUMBERS, F_PID_NUMBERS };
 
-/* per profile id, over one trace (score) or all traces (validate) */
-struct pstat {
-	int touched;		/* a task ran under it in this trace */
+/* the highest value of the score's statistic in one trace */
+struct smax {
 	uint64_t max_sum;	/* largest full-window sum */
 	int full;		/* some window was full */
 	int short_seen;		/* some binding ended before its window filled */
 	double short_best;	/* the highest mean of such a binding, bits */
+};
+
+/* per profile id, over one trace (score) or all traces (validate) */
+struct pstat {
+	int touched;		/* a task ran under it in this trace */
+	struct smax all;	/* every window: SCORE */
+	struct smax cal;	/* the windows a threshold is set from: those
+				 * that hold no step filling the window (it
+				 * crosses any threshold) */
+	uint64_t nfilled;	/* windows and short bindings left out of cal */
 	uint32_t window;
 	uint64_t cost_sum, ncost;	/* every scored cost */
 	uint64_t unseen;

@@ -446,6 +446,14 @@ static int write_calibrated(struct enforcer *E, double margin)
 		if (E->gone[id] || !profile_stats(E->skel, id, per, ncpu, &sum))
 			continue;
 		max = sum.max_sum;
+		if (sum.kinds[SC_EV_UNSEEN_GUARDED] || sum.kinds[SC_EV_UNSEEN_SYSCALL])
+			fprintf(stderr, "calibrate: %s: %llu guarded calls in contexts, "
+				"or calls, the profile never saw: each kills under "
+				"--kill; the windows of a new guarded call are left "
+				"out (they cross any threshold); train with this "
+				"workload\n", p->comm,
+				(unsigned long long)(sum.kinds[SC_EV_UNSEEN_GUARDED] +
+						     sum.kinds[SC_EV_UNSEEN_SYSCALL]));
 		if (!max || !p->path) {
 			fprintf(stderr, "calibrate: %s: no full window seen, threshold "
 				"unchanged\n", p->comm);

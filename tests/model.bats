@@ -194,6 +194,30 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	[[ "$output" == *'--guarded: unknown syscall "nosuchcall"'* ]]
 }
 
+@test "model: a new guarded call fills the window: monitor mode crosses a threshold near the cap; --calibrate leaves it out" {
+	local known=pupupupupupupupupupupupupupupupupupupupu
+	ops_trans "c$known" | write_profile "$KDIR/p.json" "$PROG"
+	# 40 known steps, then socket after (getpid, getuid): unseen, guarded
+	start_loader --json --threshold 250 "$KDIR/p.json"
+	run "$KDIR/$PROG" "${known}c"
+	[ "$status" -eq 0 ]
+	stop_loader
+	grep -q '"kind":"unseen-guarded","action":"alert",.*"transition":\["getpid","getuid","socket"\]' "$KDIR/events"
+	[ "$(count_kind anomaly-score)" -eq 1 ]
+	[ "$(jq -s 'map(select(.kind == "anomaly-score"))[0].score >= 256' "$KDIR/events")" = true ]
+	# not guarded, the same call weighs its back-off cost in one step of 32
+	start_loader --json --threshold 250 --guarded none "$KDIR/p.json"
+	run "$KDIR/$PROG" "${known}c"
+	stop_loader
+	[ "$(count_kind anomaly-score)" -eq 0 ]
+	# calibration: the highest window is one without it
+	start_loader --calibrate --margin 1 "$KDIR/p.json"
+	"$KDIR/$PROG" "${known}c"
+	stop_loader
+	grep -q "^calibrate: $PROG: .*guarded calls .*left out" "$KDIR/loader.err"
+	jq -e '.threshold < 8' "$KDIR/p.json"
+}
+
 @test "model: --calibrate writes thresholds; graded kills a run whose score crosses it" {
 	learn_live pupugupu pupugupupupu
 	local p="$KDIR/live/$PROG.json"

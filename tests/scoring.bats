@@ -264,3 +264,30 @@ threshold() {
 	b=$("$EXTRACTOR" -q --score "$TMP/p" --format numbers --comm g "$TMP/run.nr" | cut -f3)
 	awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 2 * b) }'
 }
+
+@test "a new guarded call fills the window: SCORE passes the cap; --validate leaves such windows out" {
+	# x86_64: 0 read, 1 write, 3 close, 41 socket, 42 connect
+	loop() { for i in $(seq "$1"); do printf '0\n1\n3\n'; done; }
+	{ loop 20; printf '0\n1\n41\n42\n1\n3\n'; loop 20; } > "$TMP/train.nr"
+	# socket after (1, 3): unseen, in the set, guarded
+	{ loop 15; printf '41\n'; loop 15; } > "$TMP/bad.nr"
+	loop 30 > "$TMP/good.nr"
+	"$EXTRACTOR" -q -o "$TMP/p" --format numbers --comm g "$TMP/train.nr"
+	score() { "$EXTRACTOR" -q --score "$TMP/p" --format numbers --comm g "$@" | cut -f3; }
+	# one window holds it: its mean is at least the cap, 256 bits
+	s=$(score --arch x86_64 "$TMP/bad.nr")
+	awk -v s="$s" 'BEGIN { exit !(s >= 256) }'
+	# not guarded: the back-off's cost and its escape, one step of 32
+	s=$(score --arch x86_64 --guarded none "$TMP/bad.nr")
+	awk -v s="$s" 'BEGIN { exit !(s > 0.5 && s < 8) }'
+	# the threshold comes from the windows that do not hold it
+	cp -r "$TMP/p" "$TMP/v"
+	run "$EXTRACTOR" --validate -o "$TMP/v" --arch x86_64 --format numbers \
+		--comm g "$TMP/good.nr" "$TMP/bad.nr"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"32 windows held a new guarded call"*"left out of the threshold"* ]]
+	# (the novelties after it, (3, 41) -> 0 and (41, 0) -> 1, are in
+	# windows without it: 1.28 bits, plus the 0.5-bit margin)
+	t=$(jq .threshold "$TMP/v/g.json")
+	awk -v t="$t" 'BEGIN { exit !(t > 1.5 && t < 2) }'
+}

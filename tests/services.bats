@@ -111,6 +111,16 @@ monitor_case() {
 		.kind == "unseen-syscall" or .kind == "anomaly-score")
 		| select(.transition | any(IN("openat", "read", "close", "write")))) | length > 0' \
 		> /dev/null
+
+	# a shell: a new guarded call, which fills the score's window, so it
+	# crosses the calibrated threshold however noisy the daemon is
+	tag=$name-exec-mon
+	svc_attack "$name" "$SVC_WORK/prof-$name" "$tag" exec
+	[ "$(svc_result "$tag" started)" = yes ]
+	ev=$(svc_attack_events "$tag")
+	echo "attack events: $ev" >&2
+	echo "$ev" | jq -e -s 'map(select(.kind == "anomaly-score" and .score >= 256)) | length > 0' \
+		> /dev/null
 }
 
 # graded --kill: the held-out workload runs with no kill and no failure
@@ -142,15 +152,15 @@ graded_attack_case() {
 	esac
 }
 
-@test "services: nginx, monitor: the held-out workload passes; a known-syscalls attack is alerted" {
+@test "services: nginx, monitor: the held-out workload passes; a known-syscalls attack is alerted, a shell crosses the score" {
 	monitor_case nginx
 }
 
-@test "services: redis, monitor: the held-out workload passes; a known-syscalls attack is alerted" {
+@test "services: redis, monitor: the held-out workload passes; a known-syscalls attack is alerted, a shell crosses the score" {
 	monitor_case redis
 }
 
-@test "services: memcached, monitor: the held-out workload passes; a known-syscalls attack is alerted" {
+@test "services: memcached, monitor: the held-out workload passes; a known-syscalls attack is alerted, a shell crosses the score" {
 	monitor_case memcached
 }
 

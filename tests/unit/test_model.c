@@ -124,55 +124,55 @@ static void test_window(void)
 
 	/* window 4, threshold 100/syscall: thr_sum 400 */
 	memset(&s, 0, sizeof(s));
-	is(sc_score_push(&s, 100, 4, 400), 0, "1st push: window not full");
-	is(sc_score_push(&s, 100, 4, 400), 0, "2nd push");
-	is(sc_score_push(&s, 100, 4, 400), 0, "3rd push");
+	is(sc_score_push(&s, 100, 0, 4, 400), 0, "1st push: window not full");
+	is(sc_score_push(&s, 100, 0, 4, 400), 0, "2nd push");
+	is(sc_score_push(&s, 100, 0, 4, 400), 0, "3rd push");
 	is(s.fill, 3, "fill 3 after 3 pushes");
 	/* full: 100+100+100+101 = 401 > 400: rising edge */
-	is(sc_score_push(&s, 101, 4, 400), 1, "4th push 401 > 400 fires");
+	is(sc_score_push(&s, 101, 0, 4, 400), 1, "4th push 401 > 400 fires");
 	is(s.sum, 401, "sum 401");
 	is(s.pos, 0, "pos wrapped to 0");
 	/* replaces the first 100: sum stays 401, still above: no new event */
-	is(sc_score_push(&s, 100, 4, 400), 0, "still above: edge trigger, no fire");
+	is(sc_score_push(&s, 100, 0, 4, 400), 0, "still above: edge trigger, no fire");
 	/* replaces the second 100 with 0: 301 <= 400, falls below */
-	is(sc_score_push(&s, 0, 4, 400), 0, "falls to 301");
+	is(sc_score_push(&s, 0, 0, 4, 400), 0, "falls to 301");
 	is(s.above, 0, "below again");
 	/* replaces the third 100 with 200: 0+... ring [100,0,200,101] = 401 */
-	is(sc_score_push(&s, 200, 4, 400), 1, "rises again to 401: fires");
+	is(sc_score_push(&s, 200, 0, 4, 400), 1, "rises again to 401: fires");
 	is(s.sum, 401, "sum 401 = 100+0+200+101");
 	is(s.fill, 4, "fill stays at the window");
 	/* equal to the threshold is not above it */
 	memset(&s, 0, sizeof(s));
 	for (int i = 0; i < 8; i++)
-		fires += sc_score_push(&s, 100, 4, 400);
+		fires += sc_score_push(&s, 100, 0, 4, 400);
 	is(fires, 0, "a sum equal to thr_sum never fires");
 	/* thr_sum 0 = no threshold */
 	memset(&s, 0, sizeof(s));
 	fires = 0;
 	for (int i = 0; i < 10; i++)
-		fires += sc_score_push(&s, SC_COST_CAP, 4, 0);
+		fires += sc_score_push(&s, SC_COST_CAP, 0, 4, 0);
 	is(fires, 0, "no threshold: never fires");
 	is(s.sum, 4 * SC_COST_CAP, "capped costs sum without overflow");
 	/* window 0 means the default 32 */
 	memset(&s, 0, sizeof(s));
 	for (int i = 0; i < 40; i++)
-		sc_score_push(&s, 1, 0, 0);
+		sc_score_push(&s, 1, 0, 0, 0);
 	is(s.fill, SC_WINDOW_DEFAULT, "window 0 -> default 32");
 	is(s.sum, 32, "sum over the default window");
 	/* the largest window, filled with 1..70: last 64 are 7..70 */
 	memset(&s, 0, sizeof(s));
 	for (int i = 1; i <= 70; i++)
-		sc_score_push(&s, i, SC_WINDOW_MAX, 0);
+		sc_score_push(&s, i, 0, SC_WINDOW_MAX, 0);
 	/* sum 7..70 = (7+70)*64/2 = 2464 */
 	is(s.sum, 2464, "window 64 keeps the last 64 (sum 2464)");
 	is(s.pos, 6, "pos after 70 pushes in 64 = 6");
 	/* window 3 wraps pos 0,1,2,0 */
 	memset(&s, 0, sizeof(s));
-	sc_score_push(&s, 5, 3, 0);
-	sc_score_push(&s, 6, 3, 0);
-	sc_score_push(&s, 7, 3, 0);
+	sc_score_push(&s, 5, 0, 3, 0);
+	sc_score_push(&s, 6, 0, 3, 0);
+	sc_score_push(&s, 7, 0, 3, 0);
 	is(s.pos, 0, "window 3: pos wraps after 3");
-	sc_score_push(&s, 8, 3, 0);
+	sc_score_push(&s, 8, 0, 3, 0);
 	is(s.sum, 21, "window 3: 6+7+8 = 21");
 }
 

@@ -127,7 +127,7 @@ static unsigned push_all(struct sc_score *s, const uint16_t *c, int n,
 	unsigned fired = 0;
 
 	for (int i = 0; i < n; i++)
-		if (sc_score_push(s, c[i], window, thr_sum))
+		if (sc_score_push(s, c[i], 0, window, thr_sum))
 			fired |= 1u << i;
 	return fired;
 }
@@ -165,24 +165,74 @@ static void test_score_push(void)
 	memset(&s, 0, sizeof(s));
 	fired = 0;
 	for (int i = 0; i < 63; i++)
-		fired |= sc_score_push(&s, SC_COST_CAP, 64, 1);
+		fired |= sc_score_push(&s, SC_COST_CAP, 0, 64, 1);
 	is(fired, 0, "63 capped costs in a window of 64: no alert yet");
-	is(sc_score_push(&s, SC_COST_CAP, 64, 1), 1, "the 64th fills it: alert");
+	is(sc_score_push(&s, SC_COST_CAP, 0, 64, 1), 1, "the 64th fills it: alert");
 	is(s.sum, 64u * SC_COST_CAP, "sum of 64 capped costs does not overflow");
 
 	/* window 0 or too large falls back to the default (32) */
 	memset(&s, 0, sizeof(s));
 	for (int i = 0; i < 40; i++)
-		sc_score_push(&s, 1, 0, 0);
+		sc_score_push(&s, 1, 0, 0, 0);
 	is(s.fill, SC_WINDOW_DEFAULT, "window 0 means the default window");
 	is(s.sum, SC_WINDOW_DEFAULT, "default window sums its last 32 costs");
 
 	/* window 1: every push replaces the one before */
 	memset(&s, 0, sizeof(s));
-	is(sc_score_push(&s, 10, 1, 5), 1, "window 1: 10 > 5 fires at once");
-	is(sc_score_push(&s, 3, 1, 5), 0, "window 1: 3 falls below");
+	is(sc_score_push(&s, 10, 0, 1, 5), 1, "window 1: 10 > 5 fires at once");
+	is(sc_score_push(&s, 3, 0, 1, 5), 0, "window 1: 3 falls below");
 	is(s.sum, 3, "window 1: the sum is the last cost");
-	is(sc_score_push(&s, 6, 1, 5), 1, "window 1: 6 rises again");
+	is(sc_score_push(&s, 6, 0, 1, 5), 1, "window 1: 6 rises again");
+}
+
+/* a step that fills the window weighs window * cost while it is in it */
+static void test_score_fills(void)
+{
+	struct sc_score s;
+	int fired = 0;
+
+	memset(&s, 0, sizeof(s));
+	sc_score_push(&s, 1, 0, 4, 0);
+	sc_score_push(&s, SC_COST_CAP, 1, 4, 0);
+	is(s.sum, 1 + 4u * SC_COST_CAP, "filling step: 4 * its cost in a window of 4");
+	is(s.nfull, 1, "one filling step in the window");
+	ok(sc_score_short_sum(&s, 4) > 4u * SC_COST_CAP,
+	   "a short binding's mean is above the cap too");
+	sc_score_push(&s, 2, 0, 4, 0);
+	sc_score_push(&s, 3, 0, 4, 0);
+	is(s.sum, 6 + 4u * SC_COST_CAP, "still in the window");
+	sc_score_push(&s, 4, 0, 4, 0);
+	is(s.sum, 2 + 3 + 4 + 4u * SC_COST_CAP, "the first step leaves, the filling one stays");
+	sc_score_push(&s, 5, 0, 4, 0);
+	is(s.sum, 2 + 3 + 4 + 5, "the filling step leaves with its whole weight");
+	is(s.nfull, 0, "no filling step left");
+	is(s.full[0] | s.full[1], 0, "its mark is cleared");
+
+	/* the largest window full of them: no overflow; each leaves */
+	memset(&s, 0, sizeof(s));
+	for (int i = 0; i < SC_WINDOW_MAX; i++)
+		sc_score_push(&s, SC_COST_CAP, 1, SC_WINDOW_MAX, 0);
+	is(s.sum, (__u32)SC_WINDOW_MAX * SC_WINDOW_MAX * SC_COST_CAP,
+	   "64 filling caps in a window of 64: no overflow");
+	is(s.nfull, SC_WINDOW_MAX, "64 marks");
+	for (int i = 0; i < SC_WINDOW_MAX; i++)
+		sc_score_push(&s, 0, 0, SC_WINDOW_MAX, 0);
+	is(s.sum, 0, "all of them left");
+	is(s.nfull, 0, "and their marks");
+
+	/* at the cap, it crosses a threshold just below the cap, on a
+	 * window otherwise of zeros */
+	memset(&s, 0, sizeof(s));
+	for (int i = 0; i < 31; i++)
+		fired |= sc_score_push(&s, 0, 0, 32, 32u * (SC_COST_CAP - 1));
+	is(fired, 0, "31 zero costs: no alert");
+	is(sc_score_push(&s, SC_COST_CAP, 1, 32, 32u * (SC_COST_CAP - 1)), 1,
+	   "one filling cap: the window's mean is the cap, above the threshold");
+	memset(&s, 0, sizeof(s));
+	for (int i = 0; i < 31; i++)
+		sc_score_push(&s, 0, 0, 32, 32u * 8 * SC_COST_ONE);
+	is(sc_score_push(&s, SC_COST_CAP, 0, 32, 32u * 8 * SC_COST_ONE), 0,
+	   "the same cap not filling: mean 8 bits, not above 8");
 }
 
 int main(void)
@@ -192,5 +242,6 @@ int main(void)
 	test_model_signal();
 	test_model_depth1();
 	test_score_push();
+	test_score_fills();
 	return tap_done();
 }
