@@ -52,16 +52,17 @@ copy_worker() {
 	cp "$ROOT/build/examples/syscfi-demo" "$KDIR/syscfi-demo"
 }
 
-# learn_vs_strace COMM CMD...: CMD learned live (--comm COMM) into
-# $KDIR/live and recorded by strace -f + extractor into $KDIR/ex
+# learn_vs_strace COMM CMD...: one run of CMD, learned live (--comm COMM)
+# into $KDIR/live and recorded by strace -f + extractor into $KDIR/ex.
+# One run for both: a threaded program's run can differ from the next by
+# a futex wait, depending on which thread got there first.
 learn_vs_strace() {
 	local comm=$1
 	shift
 	start_loader --learn --comm "$comm" -o "$KDIR/live" --interval 60
-	"$@" > /dev/null
+	strace -f -o "$KDIR/trace" "$@" > /dev/null
 	stop_loader
 	[ "$LOADER_RC" -eq 0 ]
-	strace -f -o "$KDIR/trace" "$@" > /dev/null
 	"$EXTRACTOR" -o "$KDIR/ex" "$KDIR/trace" 2> /dev/null
 }
 
