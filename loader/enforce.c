@@ -447,11 +447,11 @@ static int write_calibrated(struct enforcer *E, double margin)
 			continue;
 		max = sum.max_sum;
 		if (sum.kinds[SC_EV_UNSEEN_GUARDED] || sum.kinds[SC_EV_UNSEEN_SYSCALL])
-			fprintf(stderr, "calibrate: %s: %llu guarded calls in contexts, "
-				"or calls, the profile never saw: each kills under "
-				"--kill; the windows of a new guarded call are left "
-				"out (they cross any threshold); train with this "
-				"workload\n", p->comm,
+			fprintf(stderr, "calibrate: %s: %llu calls the profile never "
+				"saw, or guarded calls in contexts it never saw: each "
+				"kills under --kill; windows holding a new guarded "
+				"call are left out of the threshold (they cross any); "
+				"train with this workload\n", p->comm,
 				(unsigned long long)(sum.kinds[SC_EV_UNSEEN_GUARDED] +
 						     sum.kinds[SC_EV_UNSEEN_SYSCALL]));
 		if (!max || !p->path) {
