@@ -128,10 +128,13 @@ syscalls_of() { # profile -> stats.syscalls
 }
 
 @test "100000 tids never seen created fit in 300 MB (buffers grow by need)" {
-	[ -z "${SYSCFI_EXTRACTOR:-}" ] || skip "ASan needs more address space"
 	awk 'BEGIN { for (i = 1; i <= 100000; i++)
 		printf "%d read(0, \"\", 1) = 0\n", i + 100 }' > "$TMP/tids.syscall"
-	run bash -c 'ulimit -v 300000; exec "$0" -q -o "$1" "$2"' \
+	# the sanitized build reserves terabytes of shadow memory: there the
+	# bound cannot be set, and the run checks the growing buffers instead
+	local limit="ulimit -v 300000;"
+	[ -z "${SYSCFI_EXTRACTOR:-}" ] || limit=
+	run bash -c "$limit"' exec "$0" -q -o "$1" "$2"' \
 		"$EXTRACTOR" "$TMP/p" "$TMP/tids.syscall"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -328,10 +331,11 @@ syscalls_of() { # profile -> stats.syscalls
 }
 
 @test "valgrind: build and check on a real trace, no errors, no leaks" {
-	[ -z "${SYSCFI_EXTRACTOR:-}" ] || skip "valgrind runs the normal build"
 	command -v valgrind > /dev/null || skip "valgrind not installed"
 	vg=(valgrind -q --error-exitcode=99 --leak-check=full
 	    --errors-for-leak-kinds=definite,indirect)
+	# the sanitized build checks itself (ASan and LeakSanitizer exit 86)
+	[ -z "${SYSCFI_EXTRACTOR:-}" ] || vg=()
 	run "${vg[@]}" "$EXTRACTOR" -q -o "$TMP/p" worker.syscall demo-normal.syscall
 	[ "$status" -eq 0 ]
 	run "${vg[@]}" "$EXTRACTOR" -q --check "$TMP/p" worker.syscall \

@@ -150,10 +150,11 @@ threshold() {
 }
 
 @test "evaluate --candidates: knownDrN models, an unknown model is refused" {
-	run "$ROOT/scripts/evaluate" --folds 2 --candidates --cand-models known4r8,known4 \
+	run "$ROOT/scripts/evaluate" --folds 2 --candidates --cand-models known4r8,known4,known4fr8 \
 		--cand-windows 32 "$EVAL/linux/tar"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"known4r8 win32"* ]]
+	[[ "$output" == *"known4fr8 win32"* ]]
 	# the kernel's model under its model name: the same figures as its twin
 	[ "$(grep -E '^mean +dev +chosen ' <<< "$output" | awk '{print $4, $5}')" = \
 	  "$(grep -E '^mean +dev +known4r8 win32 ' <<< "$output" | awk '{print $5, $6}')" ]
