@@ -168,9 +168,10 @@ SC_INLINE __u64 sc_probe(void *ctx, __u64 key, __u32 nslots)
 /*
  * Is (a, b) -> x known to profile p?  *cost gets its cost: the known
  * transition's, else the bigram back-off's, else the unigram's, else
- * unseen_cost.  *in_set: x is in the profile's syscall set (some entry
- * of x exists).  A depth-1 profile's known entries are (ANY, b, x), so
- * its back-off starts at the unigram.
+ * unseen_cost.  *in_set: 0 when x is outside the profile's syscall set
+ * (no entry of x exists), 2 when unseen with a bigram back-off (x has
+ * followed b before), else 1.  A depth-1 profile's known entries are
+ * (ANY, b, x), so its back-off starts at the unigram.
  */
 SC_INLINE int sc_check(void *ctx, __u32 nslots, __u32 p, __u32 flags,
 		       __u16 unseen_cost, __u32 a, __u32 b, __u32 x,
@@ -195,9 +196,11 @@ SC_INLINE int sc_check(void *ctx, __u32 nslots, __u32 p, __u32 flags,
 	}
 	if (!depth1)
 		s = sc_probe(ctx, sc_key(p, SC_ANY, b, x), nslots);
-	if (!s)
+	*in_set = s ? 2 : 0;
+	if (!s) {
 		s = sc_probe(ctx, sc_key(p, SC_ANY, SC_ANY, x), nslots);
-	*in_set = s != 0;
+		*in_set = s != 0;
+	}
 	*cost = s ? sc_slot_cost(s) : unseen_cost;
 	return 0;
 }
@@ -480,6 +483,16 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 	v->checked = 1;
 	known = sc_check(ctx, nslots, c->profile, c->flags, c->unseen_cost,
 			 c->a, c->b, x, &v->cost, &in_set);
+	new_guarded = !known && SC_GUARDED(ctx, x) != 0;
+	/* a run of one call: x after (x, x) is known when x has followed x
+	 * before, at the back-off's probability, as a repeat is charged.
+	 * How many times a loop turns (a write per client, a close per
+	 * descriptor) follows the load, not the program; a guarded call
+	 * still counts every time */
+	if (!known && in_set == 2 && x == c->a && x == c->b && !new_guarded) {
+		v->cost = sc_repeat_cost(v->cost);
+		known = 1;
+	}
 	if (!known) {
 		/* a guarded call in a context training never showed (made
 		 * elsewhere or never) weighs what a call never made weighs,
@@ -487,7 +500,6 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 		 * attacker adds to a program, whatever its counts say, and
 		 * it kills under every policy, so in monitor mode the
 		 * score crosses any threshold for it too */
-		new_guarded = SC_GUARDED(ctx, x) != 0;
 		if (new_guarded)
 			v->cost = c->unseen_cost;
 		if (sc_novel_repeat(c, x))

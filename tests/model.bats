@@ -219,6 +219,18 @@ row() { # row FILE A B X: the count of transition (A, B) -> X, 0 if none
 	jq -e '.threshold < 8' "$KDIR/p.json"
 }
 
+@test "model: a run of one call longer than training's is known; one that never ran twice is not" {
+	# getpid followed getpid once in training
+	ops_trans ppu | write_profile "$KDIR/p.json" "$PROG"
+	clean_under_kill "$KDIR/p.json" pppppppu
+	# getuid never followed getuid: a second one is unseen, and kills
+	start_loader --json --kill "$KDIR/p.json"
+	run "$KDIR/$PROG" ppuu
+	[ "$status" -eq 137 ]
+	stop_loader
+	grep -q '"kind":"unseen-transition","action":"killed",.*"transition":\["getpid","getuid","getuid"\]' "$KDIR/events"
+}
+
 @test "model: --calibrate writes thresholds; graded kills a run whose score crosses it" {
 	learn_live pupugupu pupugupupupu
 	local p="$KDIR/live/$PROG.json"

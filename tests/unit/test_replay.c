@@ -13,7 +13,7 @@
 #include "tap.h"
 
 enum { READ = 0, WRITE = 1, MMAP = 9, BRK = 12, SIGRETURN = 15, CLONE = 56,
-       EXECVE = 59, GETPID = 39, FUTEX = 202, RESTART = 219 };
+       EXECVE = 59, GETPID = 39, FUTEX = 202, RESTART = 219, SOCKET = 41 };
 
 static struct sc_profile *hand_profile(void)
 {
@@ -144,6 +144,73 @@ static void format2(void)
 	sc_profile_set_free(&set);
 }
 
+/*
+ * A run of one call: trained on read, write, write, read (write followed
+ * write once, never twice), a run of five writes is known from the third
+ * on, at the back-off's probability; a run that starts where write never
+ * followed write is not; a guarded call's run is never.
+ */
+static void runs(void)
+{
+	struct sc_profile_set set = { 0 };
+	struct sc_profile *p = sc_profile_new("runs", SC_ARCH_X86_64, 2);
+	struct sc_core st;
+	struct sc_verdict r;
+	struct sc_table t;
+	char err[256] = "";
+	uint16_t backoff;
+	int i, kinds = 0;
+
+	sc_profile_add(p, SC_START, EXECVE, READ, 1);
+	sc_profile_add(p, EXECVE, READ, WRITE, 1);
+	sc_profile_add(p, READ, WRITE, WRITE, 1);
+	sc_profile_add(p, WRITE, WRITE, READ, 1);
+	sc_profile_add(p, WRITE, READ, SOCKET, 1);
+	sc_profile_add(p, READ, SOCKET, SOCKET, 1);
+	sc_profile_add(p, SOCKET, SOCKET, READ, 1);
+	sc_profile_set_add(&set, p);
+	if (!ok(sc_table_build(&t, &set, -1, err, sizeof(err)) == 0,
+		"runs: build (%s)", err))
+		return;
+	t.guarded[SOCKET / 64] |= 1ull << (SOCKET % 64);
+	/* the bigram back-off's cost, escape included */
+	sc_table_check(&t, 1, SC_ANY, WRITE, WRITE, &backoff);
+	sc_task_start(&t, &st, 1, EXECVE);
+	sc_task_step(&t, &st, READ, 0, &r);
+	sc_task_step(&t, &st, WRITE, 0, &r);
+	is(sc_task_step(&t, &st, WRITE, 0, &r), 0, "(read, write) -> write: known");
+	for (i = 0; i < 3; i++) {
+		kinds |= (int)sc_task_step(&t, &st, WRITE, 0, &r);
+		ok(r.checked && r.cost == (backoff - SC_NOVELTY_BITS * SC_COST_ONE) >>
+		   SC_KNOWN_SHIFT,
+		   "write %d of the run: the back-off's cost at the known weight", i + 3);
+	}
+	is(kinds, 0, "a run of five writes: no violation");
+	ok(st.a == WRITE && st.b == WRITE, "the state stays (write, write)");
+	is(sc_task_step(&t, &st, READ, 0, &r), 0, "(write, write) -> read: known");
+	ok(st.novel_pos == 0, "no novelty remembered");
+	/* guarded: socket twice was trained, a third is still a novelty */
+	sc_task_step(&t, &st, SOCKET, 0, &r);
+	sc_task_start(&t, &st, 1, EXECVE);
+	sc_task_step(&t, &st, READ, 0, &r);
+	sc_task_step(&t, &st, WRITE, 0, &r);
+	sc_task_step(&t, &st, WRITE, 0, &r);
+	sc_task_step(&t, &st, READ, 0, &r);
+	sc_task_step(&t, &st, SOCKET, 0, &r);
+	is(sc_task_step(&t, &st, SOCKET, 0, &r), 0, "(read, socket) -> socket: known");
+	is(sc_task_step(&t, &st, SOCKET, 0, &r), SC_EV_UNSEEN_GUARDED,
+	   "a third socket: a guarded call's run does not grow");
+	/* the bigram (read, read) was never seen: no run to extend */
+	sc_task_start(&t, &st, 1, EXECVE);
+	sc_task_step(&t, &st, READ, 0, &r);
+	is(sc_task_step(&t, &st, READ, 0, &r), SC_EV_UNSEEN_TRANSITION,
+	   "(execve, read) -> read: unseen");
+	is(sc_task_step(&t, &st, READ, 0, &r), SC_EV_UNSEEN_TRANSITION,
+	   "(read, read) -> read: read never followed read in training");
+	sc_table_free(&t);
+	sc_profile_set_free(&set);
+}
+
 int main(void)
 {
 	struct sc_profile_set set = { 0 };
@@ -217,5 +284,6 @@ int main(void)
 	sc_table_free(&t);
 	sc_profile_set_free(&set);
 	format2();
+	runs();
 	return tap_done();
 }
