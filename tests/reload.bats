@@ -137,15 +137,15 @@ put_profile() {
 }
 
 @test "reload: a transition cached as known before the swap is reported after it" {
-	local ops=ppppppoppppp
+	local ops=pupupupuopupupup
 	mkfifo "$KDIR/fifo"
 	ops_trans "$ops" | write_profile "$KDIR/p/$PROG.json" "$PROG"
 	start_loader --json --rate 0 "$KDIR/p"
-	# four turns of getpid, getpid -> getpid: in the task's transition
+	# three turns of getpid, getuid -> getpid: in the task's transition
 	# cache by the time it waits in openat
 	"$KDIR/$PROG" "$ops" "$KDIR/fifo" &
 	local pid=$!
-	ops_trans "$ops" | grep -v '^getpid getpid getpid$' |
+	ops_trans "$ops" | grep -v '^getpid getuid getpid$' |
 		put_profile "$KDIR/p/$PROG.json" "$PROG"
 	kill -HUP "$LOADER_PID"
 	wait_line '^reloaded:'
@@ -153,7 +153,7 @@ put_profile() {
 	wait "$pid"
 	stop_loader
 	# the three turns after the swap are reported, none before it
-	[ "$(grep -c "\"kind\":\"unseen-transition\",\"action\":\"alert\",\"pid\":$pid,.*\"transition\":\[\"getpid\",\"getpid\",\"getpid\"\]" "$KDIR/events")" -eq 3 ]
+	[ "$(grep -c "\"kind\":\"unseen-transition\",\"action\":\"alert\",\"pid\":$pid,.*\"transition\":\[\"getpid\",\"getuid\",\"getpid\"\]" "$KDIR/events")" -eq 3 ]
 	[ "$(grep -c "\"pid\":$pid," "$KDIR/events")" -eq 3 ]
 }
 
