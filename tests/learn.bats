@@ -57,12 +57,16 @@ copy_worker() {
 # One run for both: a threaded program's run can differ from the next by
 # a futex wait, depending on which thread got there first.
 learn_vs_strace() {
-	local comm=$1
+	local comm=$1 try
 	shift
-	start_loader --learn --comm "$comm" -o "$KDIR/live" --interval 60
-	strace -f -o "$KDIR/trace" "$@" > /dev/null
-	stop_loader
-	[ "$LOADER_RC" -eq 0 ]
+	for try in 1 2 3 4 5; do
+		rm -rf "$KDIR/live"
+		start_loader --learn --comm "$comm" -o "$KDIR/live" --interval 60
+		strace -f -o "$KDIR/trace" "$@" > /dev/null
+		stop_loader
+		[ "$LOADER_RC" -eq 0 ]
+		strace_exec_race "$KDIR/trace" || break
+	done
 	"$EXTRACTOR" -o "$KDIR/ex" "$KDIR/trace" 2> /dev/null
 }
 
