@@ -8,6 +8,10 @@
  *    exec).  Such a tid is "unlinked": its events go to a bounded ring
  *    until the clone result names it, then they are replayed under the
  *    parent's binding; a ring that overflowed replays as an UNKNOWN start.
+ *    An unlinked tid's exec cannot wait for the link (its new image's
+ *    binding is an edge of the parent's profile): the parent is the one
+ *    task of the file with a process-creating call in flight, if there is
+ *    only one (parent_in_flight), else the exec binds as a top-level one.
  *  - an unfinished call's result comes lines later, possibly on another
  *    tid (a non-leader thread's execve resumes in the leader).
  * Memory: one record per live (or exited but unlinked) thread and per
@@ -562,6 +566,40 @@ static struct sc_sighand *child_sighand(struct sc_seq *s,
 	return sighand_copy(t->sighand, cflags & SC_CLONE_CLEAR_SIGHAND);
 }
 
+/*
+ * The parent of t, a task not linked yet, when the trace can tell: a
+ * task's creation is printed before the child's first line, so an
+ * unlinked child's parent is a task whose clone-family call is still in
+ * flight (its result not printed yet).  strace -f may print a vfork or
+ * posix_spawn child's finished execve before that result.  The parent
+ * is the one task of t's file with a process-creating call in flight;
+ * NULL when there is none, or more than one.
+ */
+static struct sc_seq_task *parent_in_flight(const struct sc_seq *s,
+					    const struct sc_seq_task *t)
+{
+	struct sc_seq_task *found = NULL;
+
+	for (unsigned long i = 0; i <= s->tasks.mask; i++) {
+		for (struct sc_tidnode *e = s->tasks.b[i]; e; e = e->next) {
+			struct sc_seq_task *p = task_of(e);
+
+			if (p == t || !p->pending || !is_clone(s, p->pend_nr) ||
+			    (p->pend_cflags & SC_CLONE_SIGHAND) ||
+			    p->file != t->file || (!p->linked && !p->frozen))
+				continue;
+			if (found)
+				return NULL;
+			found = p;
+		}
+	}
+	return found;
+}
+
+static struct sc_sighand *child_sighand(struct sc_seq *s,
+					struct sc_seq_task *t, long nr,
+					int cflags);
+
 /* a complete syscall of t (result known or not) */
 static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		     int ret_kind, long ret, const struct call_args *args,
@@ -573,6 +611,16 @@ static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 	/* rt_sigaction, sigaction: 0; signal: the old handler; -1: failed */
 	int act_ok = args->act && ret_kind == SC_RET_VALUE && ret != -1;
 
+	if (exec_ok && !t->linked && !t->frozen) {
+		/* the new image's binding depends on the parent's (an exec
+		 * edge): link t now if the trace tells its parent */
+		struct sc_seq_task *p = parent_in_flight(s, t);
+
+		if (p)
+			link_late(s, t, &p->bind, (unsigned)p->pend_nr,
+				  child_sighand(s, p, p->pend_nr, p->pend_cflags),
+				  &p->rs);
+	}
 	if (act_ok)
 		sighand_set(t, args->sig, args->act);
 	if (exec_ok)

@@ -472,3 +472,20 @@ exec_trace() {
 		[[ "$output" == *"$TMP/b/sh.json:"*"exec"* ]] || { echo "$bad: $output"; false; }
 	done
 }
+
+@test "a child's exec printed before its parent's clone result binds as the parent's exec edge" {
+	# line 330: the posix_spawn child's execve, finished; line 332: its
+	# parent's clone3 result.  The parent is the one task with a
+	# process-creating call in flight, so the exec is the worker's edge.
+	"$EXTRACTOR" -q -o "$TMP/race" worker-exec-race.syscall
+	[ -f "$TMP/race/skwf.d/syscfi-demo.json" ]
+	[ ! -e "$TMP/race/syscfi-demo.json" ]
+	# the same as the trace in the order the kernel saw it
+	awk 'NR == FNR { if ($0 ~ /^10067 <\.\.\. clone3 resumed>/) { r = $0; skip = FNR }; next }
+	     FNR == 330 { print r } FNR != skip { print }' \
+		worker-exec-race.syscall worker-exec-race.syscall > "$TMP/ordered.syscall"
+	[ "$(sed -n 330p "$TMP/ordered.syscall" | cut -d' ' -f1-4)" = "10067 <... clone3 resumed>)" ]
+	"$EXTRACTOR" -q -o "$TMP/ordered" "$TMP/ordered.syscall"
+	diff -r "$TMP/race" "$TMP/ordered"
+}
+

@@ -24,9 +24,10 @@ requires_bpf() {
 # strace_exec_race TRACE: 0 when strace printed a child's finished execve
 # before its parent's clone result, a race in strace's output (about one
 # run in 50 of the threaded sample, whose posix_spawn child execs while
-# its parent waits in clone3).  The extractor cannot then tell that the
-# exec was the child's (README, "Limits"): a test that compares scoped
-# profiles records such a run again.
+# its parent waits in clone3).  The extractor links such a child only
+# when one task has a process-creating call in flight (README, "Limits";
+# tests/extractor.bats has such a trace): a test that compares scoped
+# profiles of live runs records such a run again.
 strace_exec_race() {
 	awk 'NR == 1 { root = $1 }
 	/(clone3?|vfork|fork)\(.*= [0-9]+$/ ||
