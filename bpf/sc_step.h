@@ -130,11 +130,11 @@ SC_INLINE int sc_learn_transparent(const struct sc_verdict *v)
  * attacker does, while load and timing only reorder the calls a service
  * makes all the time.  Else unseen-transition.
  */
-SC_INLINE __u32 sc_unseen_kind(void *ctx, int in_set, __u32 x)
+SC_INLINE __u32 sc_unseen_kind(int in_set, int guarded)
 {
 	if (!in_set)
 		return SC_EV_UNSEEN_SYSCALL;
-	if (x < SC_NR_MAX && SC_GUARDED(ctx, x))
+	if (guarded)
 		return SC_EV_UNSEEN_GUARDED;
 	return SC_EV_UNSEEN_TRANSITION;
 }
@@ -510,7 +510,7 @@ SC_INLINE __u32 sc_step(void *ctx, __u32 nslots, struct sc_core *c, long nr,
 	v->anomaly = sc_score_push(&c->score, v->cost, v->fills, c->window,
 				   c->thr_sum);
 	if (!known && !v->kind)
-		v->kind = sc_unseen_kind(ctx, in_set, x);
+		v->kind = sc_unseen_kind(in_set, new_guarded);
 shift:
 	/* 7. */
 	c->a = c->b;

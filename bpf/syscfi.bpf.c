@@ -921,8 +921,7 @@ static __noinline void score_at_end(struct sc_task *t)
 	if (!t->c.profile || learn_mode || !(t->c.flags & SC_TF_INFO) || t->killed)
 		return;
 	s = sc_score_short_sum(&t->c.score, t->c.window);
-	/* calibration leaves out what crosses any threshold */
-	if (s > t->max_sum && !t->c.score.nfull)
+	if (s > t->max_sum && sc_score_calibrates(&t->c.score))
 		t->max_sum = s;
 	if (!sc_score_short_above(&t->c.score, t->c.window, t->c.thr_sum))
 		return;
@@ -1115,7 +1114,7 @@ static __always_inline int sys_enter(void *ctx, struct pt_regs *regs, long nr,
 		return 0;
 	}
 	if (v.checked && t->c.score.fill >= t->c.window &&
-	    t->c.score.sum > t->max_sum && !t->c.score.nfull)
+	    t->c.score.sum > t->max_sum && sc_score_calibrates(&t->c.score))
 		t->max_sum = t->c.score.sum;
 	/* events carry the score with this syscall's cost in it, as the replay */
 	if (v.kind)

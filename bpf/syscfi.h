@@ -192,6 +192,15 @@ SC_INLINE int sc_score_short_above(const struct sc_score *s, __u32 window,
 	       (__u64)s->sum * window > (__u64)thr_sum * s->fill;
 }
 
+/* may the score's window (or short binding) set a threshold?  Not while
+ * it holds a step that fills it: that crosses any threshold, and a normal
+ * run that makes one needs more training, not a threshold above the cap
+ * (loader --calibrate, extractor --validate) */
+SC_INLINE int sc_score_calibrates(const struct sc_score *s)
+{
+	return !s->nfull;
+}
+
 /* what a step that fills the window weighs beyond its own cost */
 SC_INLINE __u32 sc_score_fill_extra(__u16 cost, __u32 window)
 {

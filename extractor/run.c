@@ -284,7 +284,7 @@ static void binding_end(struct ctx *c, struct sc_seq_task *t, const char *file,
 	ps = &c->ps[t->bind.profile];
 	mean = sc_task_score(st);
 	short_sample(&ps->all, mean);
-	if (st->score.nfull) {
+	if (!sc_score_calibrates(&st->score)) {
 		ps->nfilled++;
 	} else {
 		short_sample(&ps->cal, mean);
@@ -356,7 +356,7 @@ static void r_syscall(void *ctx, struct sc_seq_task *t, long nr,
 		ps->all.full = 1;
 		if (t->rs.score.sum > ps->all.max_sum)
 			ps->all.max_sum = t->rs.score.sum;
-		if (t->rs.score.nfull) {
+		if (!sc_score_calibrates(&t->rs.score)) {
 			ps->nfilled++;
 			return;
 		}

@@ -596,10 +596,6 @@ static struct sc_seq_task *parent_in_flight(const struct sc_seq *s,
 	return found;
 }
 
-static struct sc_sighand *child_sighand(struct sc_seq *s,
-					struct sc_seq_task *t, long nr,
-					int cflags);
-
 /* a complete syscall of t (result known or not) */
 static void complete(struct sc_seq *s, struct sc_seq_task *t, long nr,
 		     int ret_kind, long ret, const struct call_args *args,
